@@ -1,0 +1,256 @@
+"""Candidate retrieval: an SQLite FTS5 index over the claims' normalised, stemmed terms.
+
+Small databases are indexed in memory on each run (a few ms); big ones are indexed once into a
+cache file keyed by the database's path, size, mtime and a content sample, and rebuilt
+atomically when any of them changes. Both use the same tables and the same ranking, so
+matching behaves identically whatever the size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from factcheck.errors import DatabaseError
+from factcheck.model import Claim, Database, Speaker
+from factcheck.normalize import normalize, terms, terms_of
+from factcheck.store import load_database, parse_claim, parse_speaker
+
+INDEX_FORMAT = 1  # bump when the tables or the term pipeline change
+
+Progress = Callable[[int, int], None]
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, claim TEXT NOT NULL,
+                  text_terms TEXT NOT NULL, speaker_terms TEXT NOT NULL,
+                  superseded INTEGER NOT NULL);
+CREATE VIRTUAL TABLE fts USING fts5(text_terms, speaker_terms, content='docs',
+                                   content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, 'row');
+"""
+
+
+def claim_terms(claim: Claim) -> list[str]:
+    """Terms indexed for a claim's text (plus a quote not already in it)."""
+    text = normalize(claim.text)
+    if claim.quote:
+        quote = normalize(claim.quote)
+        if quote not in text:
+            text = f"{text} {quote}"
+    return terms_of(text.split())
+
+
+def speaker_terms(claim: Claim, speakers: dict[str, Speaker]) -> list[str]:
+    """The speaker's name and aliases, so "Kremlin" finds what Moscow said."""
+    sp = speakers.get(claim.speaker)
+    names = [claim.speaker, *(sp.aliases if sp else ())]
+    return list(dict.fromkeys(t for name in names for t in terms(name)))
+
+
+def superseded(claim: Claim) -> bool:
+    """A record a later figure updates (46,000 -> 55,000) ranks after its update on a tie."""
+    return any(r.relation == "updated-by" for r in claim.related)
+
+
+def fts_query(query_terms: Iterable[str]) -> str:
+    """OR of quoted terms: user text never becomes FTS syntax."""
+    quoted = ['"' + t.replace('"', '""') + '"' for t in dict.fromkeys(query_terms) if t]
+    return " OR ".join(quoted)
+
+
+class Index:
+    """Read side of the index. Build with ``Index.build`` or get one with ``open_index``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        self.size = int(meta.get("count", "0"))
+        self._speakers = tuple(
+            parse_speaker(s, f"index:speakers[{i}]")
+            for i, s in enumerate(json.loads(meta.get("speakers", "[]")))
+        )
+        self._df: dict[str, int] = {}
+
+    @classmethod
+    def build(
+        cls,
+        db: Database,
+        path: Path | None = None,
+        fingerprint: str = "",
+        progress: Progress | None = None,
+    ) -> Index:
+        """Index ``db`` in memory, or into ``path`` atomically (temp file, then rename)."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp") if path else None
+        if tmp:
+            tmp.unlink(missing_ok=True)
+        conn = sqlite3.connect(str(tmp) if tmp else ":memory:")
+        try:
+            if tmp:
+                conn.execute("PRAGMA journal_mode=OFF")
+                conn.execute("PRAGMA synchronous=OFF")
+            conn.executescript(_SCHEMA)
+            total = len(db.claims)
+            speakers = {s.name: s for s in db.speakers}
+            rows = []
+            for i, claim in enumerate(db.claims, 1):
+                rows.append(
+                    (
+                        i,
+                        claim.id,
+                        json.dumps(claim.to_dict(), ensure_ascii=False),
+                        " ".join(claim_terms(claim)),
+                        " ".join(speaker_terms(claim, speakers)),
+                        int(superseded(claim)),
+                    )
+                )
+                if len(rows) >= 10_000:
+                    conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?)", rows)
+                    rows.clear()
+                    if progress:
+                        progress(i, total)
+            conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?)", rows)
+            conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
+            conn.execute("CREATE INDEX docs_id ON docs(id)")
+            meta = {
+                "format": str(INDEX_FORMAT),
+                "count": str(total),
+                "fingerprint": fingerprint,
+                "speakers": json.dumps([s.to_dict() for s in db.speakers], ensure_ascii=False),
+                "version": str(db.version),
+            }
+            conn.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
+            conn.commit()
+            if progress:
+                progress(total, total)
+        except BaseException:
+            conn.close()
+            if tmp:
+                tmp.unlink(missing_ok=True)
+            raise
+        if tmp and path:
+            conn.close()
+            os.replace(tmp, path)
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return cls(conn)
+
+    @property
+    def speakers(self) -> tuple[Speaker, ...]:
+        return self._speakers
+
+    def candidates(self, query_terms: Sequence[str], limit: int) -> list[int]:
+        """Row ids of the best ``limit`` claims by BM25 (text weighted over speaker)."""
+        expr = fts_query(query_terms)
+        if not expr:
+            return []
+        rows = self.conn.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY bm25(fts, 1.0, 0.5) LIMIT ?",
+            (expr, limit),
+        )
+        return [r[0] for r in rows]
+
+    def doc_terms(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, bool]]:
+        """Text terms, speaker terms and the superseded flag of each row."""
+        marks = ",".join("?" * len(rowids))
+        rows = self.conn.execute(
+            "SELECT rowid, text_terms, speaker_terms, superseded FROM docs"
+            f" WHERE rowid IN ({marks})",
+            list(rowids),
+        )
+        return {r[0]: (r[1], r[2], bool(r[3])) for r in rows}
+
+    def claim(self, rowid: int) -> Claim:
+        row = self.conn.execute("SELECT claim FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+        return parse_claim(json.loads(row[0]), f"index:{rowid}")
+
+    def claim_by_id(self, claim_id: str) -> Claim | None:
+        row = self.conn.execute("SELECT claim FROM docs WHERE id = ?", (claim_id,)).fetchone()
+        return parse_claim(json.loads(row[0]), f"index:{claim_id}") if row else None
+
+    def doc_freqs(self, words: Iterable[str]) -> dict[str, int]:
+        """How many claims hold each term (0 for terms the index has never seen)."""
+        missing = [w for w in dict.fromkeys(words) if w not in self._df]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = dict(
+                self.conn.execute(f"SELECT term, doc FROM vocab WHERE term IN ({marks})", missing)
+            )
+            for w in missing:
+                self._df[w] = int(found.get(w, 0))
+        return {w: self._df[w] for w in words}
+
+    def idf(self, df: int) -> float:
+        """BM25's idf, always positive; unseen terms weigh as much as the rarest seen."""
+        n = self.size
+        return math.log(1.0 + (n - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
+
+    def similar_terms(self, word: str) -> list[str]:
+        """Vocabulary terms that could be a misspelling of ``word``.
+
+        Same first letter and a length within two: typos rarely hit the first letter, and the
+        range scan keeps this cheap on a big vocabulary.
+        """
+        lo, hi = word[0], chr(ord(word[0]) + 1)
+        rows = self.conn.execute(
+            "SELECT term FROM vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+            (lo, hi, len(word) - 2, len(word) + 2),
+        )
+        return [r[0] for r in rows]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def fingerprint(path: Path) -> str:
+    """Size, mtime and a hash of the file's first and last 64 KiB: cheap to check per query."""
+    st = path.stat()
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        h.update(f.read(65536))
+        if st.st_size > 65536:
+            f.seek(max(st.st_size - 65536, 65536))
+            h.update(f.read(65536))
+    return f"{st.st_size}:{st.st_mtime_ns}:{h.hexdigest()[:32]}"
+
+
+def cache_file(db_path: Path, cache_dir: Path) -> Path:
+    key = hashlib.sha256(str(db_path.resolve()).encode()).hexdigest()[:20]
+    return cache_dir / f"index-{key}.sqlite"
+
+
+def open_index(
+    db_path: Path,
+    cache_dir: Path | None,
+    progress: Progress | None = None,
+) -> Index:
+    """An index for the database at ``db_path``: from cache when fresh, else built now."""
+    try:
+        db_path.stat()
+    except FileNotFoundError:
+        raise DatabaseError("database not found", str(db_path), "pass --db PATH") from None
+    except OSError as e:
+        raise DatabaseError(f"cannot read database: {e.strerror}", str(db_path)) from None
+    if cache_dir is None:
+        return Index.build(load_database(db_path))
+    target = cache_file(db_path, cache_dir)
+    stamp = fingerprint(db_path)
+    if target.exists():
+        try:
+            conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            if meta.get("fingerprint") == stamp and meta.get("format") == str(INDEX_FORMAT):
+                return Index(conn)
+            conn.close()
+        except sqlite3.DatabaseError:
+            pass  # a corrupt or foreign cache file is simply rebuilt
+    db = load_database(db_path)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        return Index.build(db, target, stamp, progress)
+    except OSError:
+        return Index.build(db)  # an unwritable cache must not stop a query
