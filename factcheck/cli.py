@@ -1,0 +1,458 @@
+"""The command line: parse options, resolve I/O into an Env, call the core, pick a writer.
+
+Exit codes (grep-like): 0 something found, 1 nothing found, 2 error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TextIO
+
+import typer
+from typer.core import TyperGroup
+
+from factcheck import __version__
+from factcheck.errors import FactcheckError
+
+
+class Exit(IntEnum):
+    FOUND = 0
+    NOT_FOUND = 1
+    ERROR = 2
+    INTERRUPTED = 130
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+@dataclass
+class Env:
+    """The streams and settings one invocation works with (tests build their own)."""
+
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    environ: Mapping[str, str]
+    stdin_isatty: bool
+    stdout_isatty: bool
+    stderr_isatty: bool
+    color: bool = False
+    db: str | None = None
+    debug: bool = False
+
+    @classmethod
+    def from_sys(cls) -> Env:
+        return cls(
+            sys.stdin,
+            sys.stdout,
+            sys.stderr,
+            os.environ,
+            _isatty(sys.stdin),
+            _isatty(sys.stdout),
+            _isatty(sys.stderr),
+        )
+
+    def resolve_color(self, choice: Color) -> None:
+        if choice is Color.always:
+            self.color = True
+        elif choice is Color.never:
+            self.color = False
+        else:
+            self.color = (
+                self.stdout_isatty
+                and self.environ.get("TERM") != "dumb"
+                and not self.environ.get("NO_COLOR")
+            )
+
+    def cache_dir(self) -> Path | None:
+        if self.environ.get("FACTCHECK_CACHE"):
+            return Path(self.environ["FACTCHECK_CACHE"])
+        base = self.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "factcheck"
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+COMMANDS_HELP = """\
+Check claims against a curated database of attributed statements.
+
+Examples (bundled database):
+
+    factcheck "Zelensky said 50,000 Ukrainian soldiers have died"
+
+    factcheck search "US drone forced down over the Black Sea" --json
+
+Exit status: 0 found, 1 nothing found, 2 error.
+"""
+
+
+class DefaultToSearch(TyperGroup):
+    """A first argument that is not a command name is claim text for ``search``."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            close = difflib.get_close_matches(args[0], list(self.commands), n=1, cutoff=0.8)
+            if close and len(args) == 1:
+                typer.echo(
+                    f"factcheck: searching for {args[0]!r}; did you mean 'factcheck {close[0]}'?",
+                    err=True,
+                )
+            args = ["search", *args]
+        elif args and args[0].startswith("-") and args[0] not in ("--help", "-h"):
+            args = ["search", *args]
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(
+    cls=DefaultToSearch,
+    invoke_without_command=True,
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+    help=COMMANDS_HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True},
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="FACTCHECK_DB",
+        help="Claims database (JSON). Default: $FACTCHECK_DB, else the bundled database.",
+        show_envvar=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def env_of(ctx: typer.Context) -> Env:
+    root = ctx.find_root()
+    if not isinstance(root.obj, Env):
+        root.obj = Env.from_sys()
+    return root.obj
+
+
+def fail(env: Env, message: str) -> NoReturn:
+    env.stderr.write(f"factcheck: error: {message}\n")
+    raise typer.Exit(Exit.ERROR)
+
+
+@contextmanager
+def guarded(env: Env) -> Iterator[None]:
+    """Map expected failures to one stderr line and exit 2; a closed pipe ends quietly."""
+    try:
+        yield
+    except FactcheckError as e:
+        fail(env, str(e))
+    except BrokenPipeError:
+        _quiet_pipe(env)
+    except KeyboardInterrupt:
+        env.stderr.write("factcheck: interrupted\n")
+        raise typer.Exit(Exit.INTERRUPTED) from None
+
+
+def _quiet_pipe(env: Env) -> NoReturn:
+    # The reader went away (`| head`): point stdout at devnull so the final flush is silent.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, env.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    raise typer.Exit(Exit.FOUND)
+
+
+def _version(value: bool) -> None:
+    if not value:
+        return
+    from factcheck.store import load_database, locate_database
+
+    path = locate_database(None, os.environ)
+    try:
+        count = f"{len(load_database(path).claims)} claims"
+    except FactcheckError:
+        count = "database unavailable"
+    typer.echo(f"factcheck {__version__} ({count}, {path})")
+    raise typer.Exit(Exit.FOUND)
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: DbOption = None,
+    color: Annotated[
+        Color, typer.Option("--color", help="Colour output: auto (on a terminal), always, never.")
+    ] = Color.auto,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show version and database."
+        ),
+    ] = False,
+) -> None:
+    """Check claims against a curated database of attributed statements."""
+    env = env_of(ctx)
+    env.db = db
+    env.debug = debug
+    env.resolve_color(color)
+    if ctx.invoked_subcommand is None:
+        if env.stdin_isatty:
+            env.stderr.write(
+                'usage: factcheck "claim text" | factcheck check FILE... | '
+                "cat FILE | factcheck   (factcheck --help for more)\n"
+            )
+            raise typer.Exit(Exit.ERROR)
+        ctx.invoke(check, ctx=ctx, files=["-"])
+
+
+def _db_path(env: Env, db: str | None) -> Path:
+    from factcheck.store import locate_database
+
+    return locate_database(db or env.db, env.environ)
+
+
+def _open_index(env: Env, db: str | None) -> Any:
+    from factcheck.index import open_index
+
+    return open_index(_db_path(env, db), env.cache_dir())
+
+
+@app.command(rich_help_panel="Search")
+def search(
+    ctx: typer.Context,
+    text: Annotated[
+        list[str], typer.Argument(metavar="TEXT", help="The claim to look up (quotes optional).")
+    ],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N matches.")] = 3,
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", "-t", min=0, max=100, help="Minimum score 0-100 (default 50)."),
+    ] = 50.0,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Find the known claims closest to TEXT, with speaker, date, sources and disputes.
+
+    Examples:
+
+        factcheck "Zelensky said 50,000 Ukrainian soldiers have died"
+
+        factcheck search "US drone forced down over the Black Sea" --json
+
+        factcheck search "russian jets dumped fuel on a drone" --limit 5 --threshold 30
+    """
+    env = env_of(ctx)
+    query = " ".join(text).strip()
+    with guarded(env):
+        if not query:
+            fail(env, "empty claim text: give the claim to look up")
+        from factcheck.match import Matcher
+
+        matcher = Matcher(_open_index(env, db))
+        matches = matcher.find(query, limit=limit, threshold=threshold)
+        if as_json:
+            from factcheck.render import search_document, write_json
+
+            write_json(env.stdout, search_document(query, matches))
+        elif matches:
+            _print_matches(env, matches)
+        if not matches:
+            env.stderr.write(
+                f"factcheck: no known claim matches (threshold {threshold:g}); "
+                "try other words or --threshold\n"
+            )
+        env.stdout.flush()
+    raise typer.Exit(Exit.FOUND if matches else Exit.NOT_FOUND)
+
+
+def _print_matches(env: Env, matches: list[Any]) -> None:
+    if env.color:
+        from factcheck.term import make_console, print_matches
+
+        print_matches(make_console(env.stdout, color=True), matches)
+    else:
+        from factcheck.render import write_matches_plain
+
+        write_matches_plain(env.stdout, matches)
+
+
+@app.command(rich_help_panel="Search")
+def check(
+    ctx: typer.Context,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="FILE", help="Text files to check; '-' or none reads stdin."),
+    ] = None,
+    lines: Annotated[
+        bool, typer.Option("--lines", help="One claim per line: no sentence splitting.")
+    ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show every sentence with its best candidate.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Matches per sentence.")] = 3,
+    threshold: Annotated[
+        float, typer.Option("--threshold", "-t", min=0, max=100, help="Minimum score 0-100.")
+    ] = 50.0,
+    as_json: JsonOption = False,
+    as_jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="One JSON object per sentence, streamed.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Report each sentence of a text that repeats a known claim, with its line number.
+
+    Examples:
+
+        cat article.txt | factcheck
+
+        factcheck check draft.md speech.txt
+
+        factcheck check - --json < notes.txt
+
+        factcheck check claims.txt --lines --all
+    """
+    from factcheck.check import Summary, check_text
+    from factcheck.match import Matcher
+    from factcheck.textio import read_lines
+
+    env = env_of(ctx)
+    names = files or ["-"]
+    if names == ["-"] and env.stdin_isatty:
+        env.stderr.write("usage: factcheck check FILE... (or pipe text in: cat FILE | factcheck)\n")
+        raise typer.Exit(Exit.ERROR)
+    summary = Summary()
+    results: list[dict[str, Any]] = []
+    with guarded(env):
+        matcher = Matcher(_open_index(env, db))
+        show_names = len(names) > 1
+        for name in names:
+            label = "<stdin>" if name == "-" else name
+
+            def warn(message: str, label: str = label) -> None:
+                env.stderr.write(f"factcheck: {label}: {message}\n")
+
+            def error(message: str, label: str = label) -> None:
+                summary.errors.append(f"{label}: {message}")
+                env.stderr.write(f"factcheck: error: {label}: {message}\n")
+
+            stream = _stdin_bytes(env) if name == "-" else None
+            text_lines = read_lines(name, stream, warn=warn, error=error)
+            if text_lines is None:
+                continue
+            summary.files += 1
+            progress = _progress_for(env, name)
+            for result in check_text(
+                matcher,
+                progress(text_lines) if progress else text_lines,
+                file=label,
+                limit=limit,
+                threshold=threshold,
+                one_per_line=lines,
+                show_all=show_all,
+                summary=summary,
+            ):
+                if as_jsonl:
+                    from factcheck.render import dumps
+
+                    env.stdout.write(dumps(result.to_dict()) + "\n")
+                    env.stdout.flush()
+                elif as_json:
+                    results.append(result.to_dict())
+                else:
+                    _print_result(env, result, show_names)
+        if as_json:
+            from factcheck.render import write_json
+
+            write_json(env.stdout, {"results": results, "summary": summary.to_dict()})
+        env.stdout.flush()
+    env.stderr.write(
+        f"{summary.sentences} sentences checked, {summary.matched} match known claims, "
+        f"{summary.disputed} of them disputed\n"
+    )
+    if summary.errors:
+        raise typer.Exit(Exit.ERROR)
+    raise typer.Exit(Exit.FOUND if summary.matched else Exit.NOT_FOUND)
+
+
+def _stdin_bytes(env: Env) -> Any:
+    return getattr(env.stdin, "buffer", env.stdin)
+
+
+def _progress_for(env: Env, name: str) -> Callable[[Any], Any] | None:
+    """A stderr progress bar for big files when stderr is a terminal."""
+    if not env.stderr_isatty or name == "-":
+        return None
+    try:
+        size = os.path.getsize(name)
+    except OSError:
+        return None
+    if size < 1_000_000:
+        return None
+    from factcheck.term import track_bytes
+
+    return lambda lines: track_bytes(lines, size, name, env.stderr)
+
+
+def _print_result(env: Env, result: Any, show_names: bool) -> None:
+    """grep-like: ``file:line: sentence``, then its known claims, indented."""
+    from factcheck.render import sanitize, status_label
+
+    where = f"{result.file}:{result.line}" if show_names else str(result.line)
+    env.stdout.write(f"{sanitize(where)}: {sanitize(result.sentence)}\n")
+    shown = result.matches or ((result.candidate,) if result.candidate else ())
+    mark = "" if result.matches else "below threshold: "
+    for m in shown:
+        c = m.claim
+        env.stdout.write(
+            f"    {mark}{m.score:5.1f}  {status_label(c)}  {sanitize(c.speaker)}: "
+            f"{sanitize(c.text)} [{sanitize(c.id)}]\n"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit status."""
+    try:
+        rv = app(args=argv, prog_name="factcheck", standalone_mode=False)
+    except SystemExit as e:
+        code = e.code
+        return code if isinstance(code, int) else (0 if code is None else Exit.ERROR)
+    except BrokenPipeError:
+        with suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return Exit.FOUND
+    except KeyboardInterrupt:
+        sys.stderr.write("factcheck: interrupted\n")
+        return Exit.INTERRUPTED
+    except Exception as e:
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click's usage errors
+            ctx = getattr(e, "ctx", None)
+            where = ctx.command_path if ctx is not None else "factcheck"
+            sys.stderr.write(f"factcheck: error: {e.format_message()} (see '{where} --help')\n")
+            return Exit.ERROR
+        # Last resort: one line; a traceback only with --debug.
+        if "--debug" in (argv if argv is not None else sys.argv):
+            raise
+        sys.stderr.write(
+            f"factcheck: error: unexpected {type(e).__name__}: {e} "
+            "(run with --debug for a traceback)\n"
+        )
+        return Exit.ERROR
+    return rv if isinstance(rv, int) else Exit.FOUND
