@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "data" / "claims.json"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No user settings leak in: cache in tmp, no colour overrides, fixed width."""
+    monkeypatch.setenv("FACTCHECK_CACHE", str(tmp_path / "cache"))
+    for var in ("FACTCHECK_DB", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "COLUMNS"):
+        monkeypatch.delenv(var, raising=False)
+    yield
+
+
+def claim(cid: str, text: str, speaker: str = "Someone", **extra: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": cid, "text": text, "speaker": speaker, "status": "undisputed"}
+    record.update(extra)
+    return record
+
+
+@pytest.fixture
+def make_db(tmp_path: Path) -> Callable[..., Path]:
+    def make(*claims: dict[str, Any], speakers: list[dict[str, Any]] | None = None) -> Path:
+        path = tmp_path / "db.json"
+        doc = {"version": 1, "speakers": speakers or [], "claims": list(claims)}
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        return path
+
+    return make
+
+
+def run(
+    *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a subprocess (python -m factcheck)."""
+    full_env = {**os.environ, **(env or {})}
+    data = input.decode("utf-8", "replace") if isinstance(input, bytes) else input
+    return subprocess.run(
+        [sys.executable, "-m", "factcheck", *args],
+        input=data,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+    )

@@ -1,0 +1,190 @@
+"""The search command through a real subprocess: streams, exit codes, JSON shape."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import claim, run
+
+QUERY = "Zelensky said 50,000 Ukrainian soldiers have died"
+
+
+def test_default_command_searches_the_bundled_database() -> None:
+    r = run(QUERY)
+    assert r.returncode == 0
+    assert r.stdout.splitlines()[0].endswith(
+        "approximately 55,000 Ukrainian soldiers have died since the invasion began, "
+        "a rise from the 46,000 figure he cited earlier in 2025."
+    )
+    assert "speaker: Volodymyr Zelenskyy (Ukrainian President)" in r.stdout
+    assert "id: zelenskyy-55000-soldiers-died" in r.stdout
+    assert r.stderr == ""
+
+
+def test_json_shape() -> None:
+    r = run("search", "US drone forced down over the Black Sea", "--json")
+    assert r.returncode == 0
+    doc = json.loads(r.stdout)
+    assert list(doc) == ["query", "matches"]
+    assert doc["query"] == "US drone forced down over the Black Sea"
+    top = doc["matches"][0]
+    assert list(top) == ["score", "claim", "notes"]
+    assert top["claim"]["id"] == "mq9-reaper-forced-down-black-sea"
+    assert top["claim"]["status"] == "disputed"
+    assert top["claim"]["disputed_by"][0]["speaker"] == "Moscow"
+    assert top["notes"] == []
+    assert 50 <= top["score"] <= 100
+    scores = [m["score"] for m in doc["matches"]]
+    assert scores == sorted(scores, reverse=True)
+    assert len(scores) <= 3
+
+
+@pytest.mark.parametrize("query", ["Russia", "the war", "Ukraine", "vaccines cause autism"])
+def test_generic_or_unrelated_queries_match_nothing(query: str) -> None:
+    r = run(query, "--json")
+    assert r.returncode == 1
+    assert json.loads(r.stdout) == {"query": query, "matches": []}
+    assert "no known claim matches" in r.stderr
+
+
+def test_nothing_found_plain_has_empty_stdout() -> None:
+    r = run("the war")
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr.startswith("factcheck: no known claim matches")
+
+
+def test_limit_and_threshold() -> None:
+    r = run("search", "Russian drones", "--limit", "5", "--threshold", "0", "--json")
+    assert r.returncode == 0
+    assert len(json.loads(r.stdout)["matches"]) == 5
+
+
+def test_db_option_before_and_after_subcommand_and_env(make_db: Callable[..., Path]) -> None:
+    path = make_db(claim("moon", "The moon landing in 1969 was staged in a studio", "A blogger"))
+    q = "moon landing was staged in a studio"
+    for args, env in (
+        (["--db", str(path), q, "--json"], None),
+        (["search", q, "--db", str(path), "--json"], None),
+        (["--db", str(path), "--json", q], None),
+        ([q, "--json"], {"FACTCHECK_DB": str(path)}),
+    ):
+        r = run(*args, env=env)
+        assert r.returncode == 0, (args, r.stderr)
+        assert json.loads(r.stdout)["matches"][0]["claim"]["id"] == "moon"
+
+
+def test_missing_database_is_one_line_exit_2(tmp_path: Path) -> None:
+    r = run("--db", str(tmp_path / "none.json"), "anything at all")
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1
+    assert r.stderr.startswith("factcheck: error: database not found")
+    assert "none.json" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_malformed_database_names_record_and_field(make_db: Callable[..., Path]) -> None:
+    path = make_db(claim("a", "fine"), {"id": "b", "text": "x", "speaker": "s", "date": "soon"})
+    r = run("--db", str(path), "fine")
+    assert r.returncode == 2
+    assert r.stderr == (
+        f"factcheck: error: bad date 'soon', expected YYYY, YYYY-MM or YYYY-MM-DD "
+        f"({path}:claims[1] 'b'.date)\n"
+    )
+
+
+def test_broken_json_database(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"claims": [', encoding="utf-8")
+    r = run("--db", str(path), "x y z")
+    assert r.returncode == 2
+    assert f"({path}:1:13)" in r.stderr
+
+
+def test_unknown_option_is_one_line_exit_2() -> None:
+    r = run("search", "x", "--bogus")
+    assert r.returncode == 2
+    assert r.stderr == (
+        "factcheck: error: No such option: --bogus (see 'factcheck search --help')\n"
+    )
+    assert r.stdout == ""
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.returncode == 0
+    assert r.stdout.startswith("factcheck 0.1.0 (40 claims, ")
+
+
+def test_help_has_examples() -> None:
+    r = run("--help")
+    assert r.returncode == 0
+    assert "factcheck search" in r.stdout
+    r = run("search", "--help")
+    assert "--threshold" in r.stdout and "Examples" in r.stdout
+
+
+def test_markup_and_escapes_are_printed_as_text(make_db: Callable[..., Path]) -> None:
+    text = "The [bold red]minister[/bold red] said \x1b[31mred\x1b[0m alarms rang at midnight"
+    path = make_db(claim("m", text, "[link=x]Minister[/link]"))
+    r = run("--db", str(path), "--color", "always", "minister said red alarms rang at midnight")
+    assert r.returncode == 0
+    assert "[bold red]minister[/bold red]" in r.stdout
+    assert "[link=x]Minister[/link]" in r.stdout
+    assert "\\x1b[31mred" in r.stdout
+    assert "\x1b[31mred" not in r.stdout
+
+
+def test_no_color_and_pipe_are_plain() -> None:
+    r = run(QUERY, env={"NO_COLOR": "1"})
+    assert "\x1b[" not in r.stdout
+    r = run("--color", "always", QUERY)
+    assert "\x1b[" in r.stdout
+
+
+def test_closed_pipe_ends_quietly() -> None:
+    cmd = f'"{sys.executable}" -m factcheck "Russian drones" -t 0 -n 40 | head -1'
+    r = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {cmd}; echo rc=${{PIPESTATUS[0]}}"],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        timeout=60,
+    )
+    assert r.stdout.splitlines()[-1] == "rc=0"
+    assert r.stderr == ""
+
+
+def test_bare_call_on_a_terminal_prints_usage_and_exits_2() -> None:
+    master, slave = os.openpty()
+    try:
+        r = subprocess.run(
+            [sys.executable, "-m", "factcheck"],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert r.returncode == 2
+    assert r.stderr.startswith("usage: factcheck")
+    assert r.stdout == ""
+
+
+def test_json_path_does_not_import_rich() -> None:
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "factcheck", QUERY, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0
+    assert "rich.console" not in r.stderr
