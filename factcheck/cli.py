@@ -5,7 +5,6 @@ Exit codes (grep-like): 0 something found, 1 nothing found, 2 error, 130 interru
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -106,6 +105,8 @@ class DefaultToSearch(TyperGroup):
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
+            import difflib
+
             close = difflib.get_close_matches(args[0], list(self.commands), n=1, cutoff=0.8)
             if close and len(args) == 1:
                 typer.echo(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,12 +33,16 @@ _SOURCE_KEYS = frozenset({"kind", "name", "url", "publisher", "date", "ref"})
 
 def bundled_database() -> Path:
     """The database shipped in the wheel, or ``data/claims.json`` in a source checkout."""
-    from importlib.resources import files
-
-    shipped = Path(str(files("factcheck"))) / "data" / "claims.json"
-    if shipped.is_file():
+    package = Path(__file__).resolve().parent
+    shipped = package / "data" / "claims.json"
+    if shipped.is_file():  # a normal install: plain files, no need for importlib.resources
         return shipped
-    return Path(__file__).resolve().parent.parent / "data" / "claims.json"
+    checkout = package.parent / "data" / "claims.json"
+    if checkout.is_file():
+        return checkout
+    from importlib.resources import files  # zipped installs (costs ~4 ms, so only here)
+
+    return Path(str(files("factcheck") / "data" / "claims.json"))
 
 
 def locate_database(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
@@ -232,6 +235,8 @@ def parse_claim(value: Any, where: str) -> Claim:
 
 def write_database(db: Database, path: str | os.PathLike[str]) -> None:
     """Write atomically: temp file in the same directory, fsync, rename, fsync the directory."""
+    import tempfile  # only writers pay for it
+
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     payload = json.dumps(db.to_dict(), ensure_ascii=False, indent=2) + "\n"
