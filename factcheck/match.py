@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from factcheck.index import Index
 from factcheck.model import Claim, Match, Speaker
-from factcheck.normalize import STOPWORDS, is_number, normalize, stem, terms_of
+from factcheck.normalize import STOPWORDS, is_number, normalize, stem, terms, terms_of
 
 DEFAULT_LIMIT = 3
 # Scores are calibrated so that THRESHOLD separates the quality set's true matches from
 # unrelated claims (tests/quality): see README "Matching".
 DEFAULT_THRESHOLD = 50.0
 CANDIDATES = 20  # BM25 candidates rescored per query (quality set: same recall at 15-50)
+RETRIEVAL_TERMS = 12  # rarest query terms sent to FTS5 (see retrieval_terms)
 TYPO_CUTOFF = 80  # rapidfuzz ratio for a vocabulary word to replace an unseen query word
 
 
@@ -49,6 +51,7 @@ class _Doc(NamedTuple):
     speaker: frozenset[str]
     total: float  # summed IDF weight of the text terms
     text: str  # the text terms joined, for the fuzzy ratio
+    superseded: bool  # a later record updates this one's figure
 
 
 _DOC_CACHE = 200_000  # candidate documents kept between queries (a few tens of MB at most)
@@ -65,12 +68,18 @@ class Matcher:
                 key = tuple(normalize(name).split())
                 if key:
                     self._aliases.setdefault(key, sp)
-        self._max_alias = max((len(k) for k in self._aliases), default=0)
+        self._canonical = {sp.name: normalize(sp.name).split() for sp in index.speakers}
+        self._canonical_terms = {sp.name: frozenset(terms(sp.name)) for sp in index.speakers}
+        self._alias_starts: dict[str, int] = {}  # first word -> longest alias starting so
+        for key in self._aliases:
+            self._alias_starts[key[0]] = max(self._alias_starts.get(key[0], 0), len(key))
         self._by_name = {sp.name: sp for sp in index.speakers}
         self._weights: dict[str, float] = {}
         self._docs: dict[int, _Doc] = {}
         self._claims: dict[int, Claim] = {}
         self._rarest = index.idf(1)
+        self._corrections: dict[str, str | None] = {}
+        self._vocab: dict[str, list[str]] = {}
 
     def parse(self, text: str) -> Query:
         """Normalise a query, resolve a named speaker and correct unseen words."""
@@ -80,11 +89,12 @@ class Matcher:
         out: list[str] = []
         i = 0
         while i < len(tokens):
-            for n in range(min(self._max_alias, len(tokens) - i), 0, -1):
+            longest = self._alias_starts.get(tokens[i], 0)
+            for n in range(min(longest, len(tokens) - i), 0, -1):
                 sp = self._aliases.get(tuple(tokens[i : i + n]))
                 if sp is not None:
                     speaker = speaker or sp
-                    out.extend(normalize(sp.name).split())
+                    out.extend(self._canonical[sp.name])
                     i += n
                     break
             else:
@@ -96,17 +106,13 @@ class Matcher:
         corrections: list[tuple[str, str]] = []
         for w in words:
             if df[w] == 0 and len(w) >= 4 and w.isalpha():
-                best = process.extractOne(
-                    w, self.index.similar_terms(w), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF
-                )
+                best = self.correct(w)
                 if best is not None:
-                    corrections.append((w, best[0]))
-                    w = best[0]
+                    corrections.append((w, best))
+                    w = best
             fixed.append(w)
         fixes = dict(corrections)
-        entities = [
-            fixes.get(t, t) for t in terms_of(normalize(" ".join(_capitalised(text))).split())
-        ]
+        entities = [fixes.get(t, t) for w in _capitalised(text) for t in _word_terms(w)]
         return Query(
             text,
             norm,
@@ -116,6 +122,27 @@ class Matcher:
             tuple(corrections),
         )
 
+    def correct(self, word: str) -> str | None:
+        """The vocabulary word ``word`` is most likely a misspelling of, if any (cached)."""
+        if word in self._corrections:
+            return self._corrections[word]
+        first = word[0]
+        vocab = self._vocab.get(first)
+        if vocab is None:
+            vocab = self._vocab[first] = self.index.terms_starting_with(first)
+        lo, hi = len(word) - 2, len(word) + 2
+        best = process.extractOne(
+            word,
+            [t for t in vocab if lo <= len(t) <= hi],
+            scorer=fuzz.ratio,
+            score_cutoff=TYPO_CUTOFF,
+        )
+        found = best[0] if best is not None else None
+        if len(self._corrections) >= _DOC_CACHE:
+            self._corrections.clear()
+        self._corrections[word] = found
+        return found
+
     def weights(self, words: Iterable[str]) -> dict[str, float]:
         """IDF weight of each term, cached for the life of the matcher."""
         missing = [w for w in words if w not in self._weights]
@@ -124,21 +151,23 @@ class Matcher:
                 self._weights[w] = self.index.idf(df)
         return self._weights
 
-    def document(self, rowid: int, text_terms: str, speaker_terms: str) -> _Doc:
-        """A candidate's term sets and total weight, cached (bounded) across queries."""
-        doc = self._docs.get(rowid)
-        if doc is None:
+    def _load_documents(self, rowids: Sequence[int]) -> None:
+        """Make sure the candidates' term sets and weights are cached (bounded)."""
+        missing = [r for r in rowids if r not in self._docs]
+        if not missing:
+            return
+        if len(self._docs) + len(missing) > _DOC_CACHE:
+            self._docs.clear()
+        for rowid, (text_terms, speaker_terms, superseded) in self.index.doc_terms(missing).items():
             terms_set = frozenset(text_terms.split())
             w = self.weights(terms_set)
             total = sum(w[t] for t in terms_set) or 1.0
-            doc = _Doc(terms_set, frozenset(speaker_terms.split()), total, text_terms)
-            if len(self._docs) >= _DOC_CACHE:
-                self._docs.clear()
-            self._docs[rowid] = doc
-        return doc
+            self._docs[rowid] = _Doc(
+                terms_set, frozenset(speaker_terms.split()), total, text_terms, superseded
+            )
 
-    def features(self, query: Query, doc: _Doc, *, fuzzy: bool = True) -> Features:
-        """Evidence that ``doc`` states ``query``; ``fuzzy=False`` skips the costly ratio."""
+    def features(self, query: Query, doc: _Doc) -> Features:
+        """Evidence that ``doc`` states ``query``; ``fuzzy`` is left at 1.0 (see ``fuzzy``)."""
         w = self.weights(query.terms)
         q_total = sum(w[t] for t in query.terms) or 1.0
         matched_text = sum(w[t] for t in query.terms if t in doc.terms)
@@ -146,42 +175,70 @@ class Matcher:
             w[t] for t in query.terms if t in doc.speaker and t not in doc.terms
         )
         missed = sum(1 for e in query.entities if e not in doc.terms and e not in doc.speaker)
-        fz = fuzz.token_sort_ratio(" ".join(query.terms), doc.text) / 100.0 if fuzzy else 1.0
         return Features(
             matched / q_total,
             matched_text / doc.total,
             matched / self._rarest,
-            fz,
+            1.0,
             missed / len(query.entities) if query.entities else 0.0,
         )
+
+    def retrieval_terms(self, query: Query) -> list[str]:
+        """The query's RETRIEVAL_TERMS rarest terms: common words barely move BM25's ranking
+        but make SQLite score every record that holds them (long sentences, big databases).
+        """
+        if len(query.terms) <= RETRIEVAL_TERMS:
+            return list(query.terms)
+        w = self.weights(query.terms)
+        return sorted(query.terms, key=lambda t: -w[t])[:RETRIEVAL_TERMS]
+
+    @staticmethod
+    def fuzzy(query: Query, doc: _Doc) -> float:
+        """rapidfuzz token_sort_ratio of the two term strings, 0-1: the costly feature."""
+        return fuzz.token_sort_ratio(" ".join(query.terms), doc.text) / 100.0
 
     def find(
         self,
         text: str,
         limit: int = DEFAULT_LIMIT,
         threshold: float = DEFAULT_THRESHOLD,
+        *,
+        explain: bool = True,
     ) -> list[Match]:
-        """The best ``limit`` claims scoring at least ``threshold``, best first."""
+        """The best ``limit`` claims scoring at least ``threshold``, best first.
+
+        With ``explain`` (the default) each match carries notes on what differs and a verdict.
+        """
         query = self.parse(text)
         if not query.terms or limit <= 0:
             return []
-        rowids = self.index.candidates(query.terms, max(CANDIDATES, limit))
-        rows = self.index.doc_terms(rowids)
+        rowids = self.index.candidates(self.retrieval_terms(query), max(CANDIDATES, limit))
+        self._load_documents(rowids)
         figures = {t for t in query.terms if is_number(t)}
         scored = []
         for rowid in rowids:
-            text_terms, speaker_terms, is_superseded = rows[rowid]
-            doc = self.document(rowid, text_terms, speaker_terms)
+            doc = self._docs[rowid]
+            f = self.features(query, doc)
             # The fuzzy ratio is the costly part: skip it where even a perfect one cannot
             # lift the score to the threshold (most sentences of a checked article).
-            if threshold > 0 and score(self.features(query, doc, fuzzy=False)) < threshold:
+            if threshold > 0 and score(f) < threshold:
                 continue
-            s = score(self.features(query, doc))
+            s = score(f._replace(fuzzy=self.fuzzy(query, doc)))
             if s >= threshold:
                 # An updated figure ranks after its update unless the query cites it.
-                behind = is_superseded and not (figures & doc.terms)
+                behind = doc.superseded and not (figures & doc.terms)
                 scored.append((s, behind, rowid))
-        scored.sort(key=lambda x: (-(x[0] - SUPERSEDED_PENALTY * x[1]), x[2]))
+        named = self._canonical_terms.get(query.speaker.name) if query.speaker else None
+        scored.sort(
+            key=lambda x: (
+                -(
+                    x[0]
+                    - SUPERSEDED_PENALTY * x[1]
+                    + SPEAKER_BONUS * bool(named and named <= self._docs[x[2]].speaker)
+                ),
+                x[2],
+            )
+        )
         matches = []
         for s, _, rowid in scored[:limit]:
             claim = self._claims.get(rowid)
@@ -190,7 +247,19 @@ class Matcher:
                     self._claims.clear()
                 claim = self._claims[rowid] = self.index.claim(rowid)
             matches.append(Match(s, claim, speaker=self._by_name.get(claim.speaker)))
-        return matches
+        return self.explain(text, matches) if explain else matches
+
+    def explain(self, text: str, matches: Sequence[Match]) -> list[Match]:
+        """Add what differs (notes) and a one-word verdict to each match."""
+        from factcheck.analyze import analyze, verdict  # only when something matched
+
+        out = []
+        for m in matches:
+            notes = analyze(
+                text, m.claim, speakers=self.index.speakers, lookup=self.index.claim_by_id
+            )
+            out.append(m._replace(notes=tuple(notes), verdict=verdict(notes, m.score)))
+        return out
 
 
 _CAPITALISED = re.compile(r"\b[^\W\d_][\w'\u2019.-]*")
@@ -209,6 +278,13 @@ def _capitalised(text: str) -> list[str]:
 _WEIGHTS = (-5.808, 3.391, 4.693, 2.437, -3.459)
 # Among near-equal scores, a figure that a later record updates ranks after its update.
 SUPERSEDED_PENALTY = 3.0
+# Among near-equal scores, the records of the speaker the query names come first.
+SPEAKER_BONUS = 3.0
+
+
+@lru_cache(maxsize=1 << 14)  # names recur from sentence to sentence
+def _word_terms(word: str) -> tuple[str, ...]:
+    return tuple(terms_of(normalize(word).split()))
 
 
 def score(f: Features) -> float:

@@ -150,10 +150,12 @@ class Match(NamedTuple):
     claim: Claim
     notes: tuple[Note, ...] = ()
     speaker: Speaker | None = None
+    verdict: str | None = None  # same | differs | contradicts | related (see analyze.verdict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "score": self.score,
             "claim": self.claim.to_dict(),
             "notes": [n.to_dict() for n in self.notes],
+            "verdict": self.verdict,
         }

@@ -12,6 +12,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
+
+# Word lists live in rules.py; re-exported here because match.py imports STOPWORDS from here.
+from factcheck.rules import SCALES as SCALES
+from factcheck.rules import STOPWORDS as STOPWORDS
+from factcheck.rules import SUFFIX_SCALES as SUFFIX_SCALES
+from factcheck.rules import UNITS as UNITS
 
 # Characters NFKC leaves alone that readers treat as the same.
 _CHAR_MAP = str.maketrans(
@@ -24,35 +31,6 @@ _CHAR_MAP = str.maketrans(
         "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ",
     }
 )  # fmt: skip
-
-UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12,
-}  # fmt: skip
-SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
-# Suffixes glued to or right after a figure: "55k", "2bn".
-SUFFIX_SCALES = {"k": 1_000, "bn": 1_000_000_000}
-
-# Function words that carry no topic. Negations are kept out of retrieval too; the analysis
-# step looks at them separately. Reporting verbs ("said", "claims") are here because a query
-# says "X said ..." while records state the claim itself.
-STOPWORDS = frozenset(
-    """
-    a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if
-    in into is it its itself just me more most my myself no nor not now of off on once only
-    or other our ours ourselves out over own same she should so some such than that the
-    their theirs them themselves then there these they this those through to too under until
-    up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves said say says saying claim claims claimed stated states told
-    tells according reportedly allegedly alleged that's its it's never ever been upon via
-    per whether yet
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
 
 _GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?![\d]|[.,]\d)")
 _PERCENT = re.compile(r"(?<=\d)\s*%|\bper\s*cent\b|\bpct\b")
@@ -138,6 +116,7 @@ def normalize(text: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=1 << 16)  # pure and called for every word of every sentence checked
 def stem(word: str) -> str:
     """A light English stemmer: plurals, -ed, -ing, -ly and a final -e.
 

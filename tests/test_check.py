@@ -158,7 +158,7 @@ def test_to_dict_keys_and_values(matcher: Matcher) -> None:
     assert list(d) == ["file", "line", "sentence", "matched", "matches"]
     assert (d["file"], d["line"], d["sentence"], d["matched"]) == ("a.txt", 1, ZORB, True)
     assert len(d["matches"]) == 1
-    assert list(d["matches"][0]) == ["score", "claim", "notes"]
+    assert list(d["matches"][0]) == ["score", "claim", "notes", "verdict"]
     assert d["matches"][0]["score"] == 100.0
     assert d["matches"][0]["claim"]["id"] == "zorb-rates"
 

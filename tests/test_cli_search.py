@@ -35,11 +35,13 @@ def test_json_shape() -> None:
     assert list(doc) == ["query", "matches"]
     assert doc["query"] == "US drone forced down over the Black Sea"
     top = doc["matches"][0]
-    assert list(top) == ["score", "claim", "notes"]
+    assert list(top) == ["score", "claim", "notes", "verdict"]
     assert top["claim"]["id"] == "mq9-reaper-forced-down-black-sea"
     assert top["claim"]["status"] == "disputed"
     assert top["claim"]["disputed_by"][0]["speaker"] == "Moscow"
-    assert top["notes"] == []
+    # The query states the drone was forced down as fact; the record says Moscow denies it.
+    assert [n["kind"] for n in top["notes"]] == ["disputed"]
+    assert top["verdict"] == "differs"
     assert 50 <= top["score"] <= 100
     scores = [m["score"] for m in doc["matches"]]
     assert scores == sorted(scores, reverse=True)
@@ -188,3 +190,27 @@ def test_json_path_does_not_import_rich() -> None:
     )
     assert r.returncode == 0
     assert "rich.console" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "verdict", "note"),
+    [
+        ("Zelensky said 50,000 Ukrainian soldiers have died", "differs",
+         "figure differs: you wrote 50,000, the record says 55,000 (earlier figure: 46,000)"),
+        ("Human Rights Watch said civilian casualties fell", "contradicts",
+         "direction differs: the record reports a 31% increase"),
+        ("Tusk said Russian forces lost access to Starlink", "differs",
+         "speaker differs: the record attributes this to Mykhailo Fedorov, not Donald Tusk"),
+        ("Moscow admitted its jets dumped fuel on the MQ-9", "contradicts",
+         "the record is disputed: Moscow denied it (drone crashed during evasive maneuvers)"),
+        ("Zelenskiy said 55 000 Ukrainian soldiers have died", "same", None),
+    ],
+)  # fmt: skip
+def test_what_differs_is_said(query: str, verdict: str, note: str | None) -> None:
+    top = json.loads(run(query, "--json").stdout)["matches"][0]
+    assert top["verdict"] == verdict
+    assert [n["message"] for n in top["notes"]] == ([note] if note else [])
+    plain = run(query, "-n", "1").stdout
+    assert plain.splitlines()[0].startswith(f"{top['score']:5.1f}  [{verdict}]  ")
+    if note:
+        assert f"       ! {note}\n" in plain
