@@ -75,11 +75,9 @@ def check_text(
     ``lines`` is consumed lazily, so memory stays flat however long the text is.
     """
     for sentence in split_sentences(lines, one_per_line=one_per_line):
-        matches = tuple(matcher.find(sentence.text, limit=limit, threshold=threshold))
-        candidate = None
-        if show_all and not matches:
-            best = matcher.find(sentence.text, limit=1, threshold=0)
-            candidate = best[0] if best else None
+        found = matcher.find(sentence.text, limit=limit, threshold=0 if show_all else threshold)
+        matches = tuple(m for m in found if m.score >= threshold)
+        candidate = found[0] if show_all and found and not matches else None
         result = SentenceResult(file, sentence.line, sentence.text, matches, candidate)
         if summary is not None:
             summary.add(result)

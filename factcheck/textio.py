@@ -45,7 +45,8 @@ def read_lines(
     if f is None:
         return None
     try:
-        head = f.read(SNIFF)
+        # read1: whatever has arrived, up to 8 KiB, so a slow pipe is not waited on.
+        head = f.read1(SNIFF) if hasattr(f, "read1") else f.read(SNIFF)
     except OSError as e:
         error(e.strerror or str(e))
         return None
@@ -66,35 +67,42 @@ def _close(f: BinaryIO, name: str) -> None:
 
 
 def _decode(f: BinaryIO, head: bytes, name: str, warn: Report) -> Iterator[str]:
+    """Yield each complete line as soon as it has arrived, decoded."""
     offset = 0
     warned = False
-    first = True
-    pending = head
+
+    def decode(raw: bytes) -> str:
+        nonlocal offset, warned
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            if not warned:
+                warn(
+                    f"not valid UTF-8 (first bad byte at offset {offset + e.start}); "
+                    f"read as {FALLBACK}"
+                )
+                warned = True
+            line = raw.decode(FALLBACK, errors="replace")
+        offset += len(raw)
+        return line
+
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+        offset = 3  # offsets count the file's bytes, BOM included
+    buffer = head
     try:
         while True:
-            chunk = f.readline()
-            # Complete the sniffed block to whole lines before splitting it.
-            data = pending + chunk if pending else chunk
-            pending = b""
-            if not data:
-                break
-            for raw in data.splitlines(keepends=True):
-                if first:
-                    if raw.startswith(b"\xef\xbb\xbf"):
-                        raw = raw[3:]
-                        offset = 3  # offsets count the file's bytes, BOM included
-                    first = False
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as e:
-                    if not warned:
-                        warn(
-                            f"not valid UTF-8 (first bad byte at offset {offset + e.start}); "
-                            f"read as {FALLBACK}"
-                        )
-                        warned = True
-                    line = raw.decode(FALLBACK, errors="replace")
-                offset += len(raw)
-                yield line
+            lines = buffer.splitlines(keepends=True)
+            # A last piece without "\n" may go on (or be the "\r" of a "\r\n") in the next
+            # read: hold it back until then, but hand out the complete lines now.
+            buffer = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+            for raw in lines:
+                yield decode(raw)
+            more = f.readline()
+            if not more:
+                if buffer:
+                    yield decode(buffer)
+                return
+            buffer += more
     finally:
         _close(f, name)
