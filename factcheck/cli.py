@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from enum import Enum, IntEnum
@@ -115,8 +115,34 @@ class DefaultToSearch(TyperGroup):
                 )
             args = ["search", *args]
         elif args and args[0].startswith("-") and args[0] not in ("--help", "-h"):
-            args = ["search", *args]
+            # Options only: claim text among them means search; none, with text piped in,
+            # means check stdin (`cat article.txt | factcheck --json`).
+            if self._has_text(args) or _isatty(sys.stdin):
+                args = ["search", *args]
+            else:
+                args = ["check", *args]
         return super().resolve_command(ctx, args)
+
+    def _has_text(self, args: list[str]) -> bool:
+        """Whether ``args`` hold a positional word once options and their values are skipped."""
+        takes_value = {
+            opt
+            for name in ("search", "check")
+            for p in self.commands[name].params
+            if not getattr(p, "is_flag", True) and getattr(p, "opts", None)
+            for opt in p.opts
+        }
+        skip = False
+        for arg in args:
+            if skip:
+                skip = False
+            elif arg == "--":
+                return True
+            elif arg.startswith("-") and len(arg) > 1:
+                skip = arg in takes_value  # "--limit 5"; "--limit=5" carries its value
+            else:
+                return True
+        return False
 
 
 app = typer.Typer(
@@ -332,6 +358,7 @@ def check(
     """
     from factcheck.check import Summary, check_text
     from factcheck.match import Matcher
+    from factcheck.render import sanitize
     from factcheck.textio import read_lines
 
     env = env_of(ctx)
@@ -347,10 +374,10 @@ def check(
         for name in names:
             label = "<stdin>" if name == "-" else name
 
-            def warn(message: str, label: str = label) -> None:
+            def warn(message: str, label: str = sanitize(label)) -> None:
                 env.stderr.write(f"factcheck: {label}: {message}\n")
 
-            def error(message: str, label: str = label) -> None:
+            def error(message: str, label: str = sanitize(label)) -> None:
                 summary.errors.append(f"{label}: {message}")
                 env.stderr.write(f"factcheck: error: {label}: {message}\n")
 
@@ -422,10 +449,307 @@ def _print_result(env: Env, result: Any, show_names: bool) -> None:
     mark = "" if result.matches else "below threshold: "
     for m in shown:
         c = m.claim
+        verdict = f"[{m.verdict}]  " if m.verdict else ""
         env.stdout.write(
-            f"    {mark}{m.score:5.1f}  {status_label(c)}  {sanitize(c.speaker)}: "
+            f"    {mark}{m.score:5.1f}  {verdict}{status_label(c)}  {sanitize(c.speaker)}: "
             f"{sanitize(c.text)} [{sanitize(c.id)}]\n"
         )
+        env.stdout.writelines(f"        ! {sanitize(n.message)}\n" for n in m.notes)
+
+
+JsonlOption = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line, streamed.")]
+SpeakerOpt = Annotated[
+    str | None,
+    typer.Option("--speaker", "-s", help="Only this speaker (any alias, any case)."),
+]
+TagOpt = Annotated[str | None, typer.Option("--tag", help="Only claims with this tag.")]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="Dated on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", help="Dated on or before: YYYY, YYYY-MM or YYYY-MM-DD.")
+]
+SearchOpt = Annotated[
+    str | None, typer.Option("--search", help="Only claims containing these words (fuzzy).")
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N claims.")]
+
+
+class StatusChoice(str, Enum):
+    disputed = "disputed"
+    undisputed = "undisputed"
+    unverified = "unverified"
+
+
+class SortChoice(str, Enum):
+    none = "none"
+    date = "date"
+    speaker = "speaker"
+    status = "status"
+
+
+SortOpt = Annotated[
+    SortChoice, typer.Option("--sort", help="Order: database order (none), date, speaker, status.")
+]
+
+
+@app.command("list", rich_help_panel="Browse")
+def list_(
+    ctx: typer.Context,
+    speaker: SpeakerOpt = None,
+    status: Annotated[
+        StatusChoice | None, typer.Option("--status", help="Only this status.")
+    ] = None,
+    tag: TagOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    search_text: SearchOpt = None,
+    sort: SortOpt = SortChoice.none,
+    limit: LimitOpt = None,
+    as_json: JsonOption = False,
+    as_jsonl: JsonlOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List claims; filters combine.
+
+    Examples:
+
+        factcheck list --speaker zelensky
+
+        factcheck list --status disputed --since 2023
+
+        factcheck list --tag prisoner-exchange --jsonl
+
+        factcheck list --search starlink --sort date --csv
+    """
+    _list(ctx, speaker, status, tag, since, until, search_text, sort, limit, as_json, as_jsonl,
+          as_csv, db)  # fmt: skip
+
+
+@app.command(rich_help_panel="Browse")
+def disputed(
+    ctx: typer.Context,
+    speaker: SpeakerOpt = None,
+    tag: TagOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    search_text: SearchOpt = None,
+    sort: SortOpt = SortChoice.none,
+    limit: LimitOpt = None,
+    as_json: JsonOption = False,
+    as_jsonl: JsonlOption = False,
+    db: DbOption = None,
+) -> None:
+    """Every disputed claim: who disputes it and what they say instead.
+
+    Same as `factcheck list --status disputed`.
+
+    Examples:
+
+        factcheck disputed
+
+        factcheck disputed --speaker Moscow --json
+    """
+    _list(ctx, speaker, StatusChoice.disputed, tag, since, until, search_text, sort, limit,
+          as_json, as_jsonl, False, db)  # fmt: skip
+
+
+def _list(
+    ctx: typer.Context,
+    speaker: str | None,
+    status: StatusChoice | None,
+    tag: str | None,
+    since: str | None,
+    until: str | None,
+    search_text: str | None,
+    sort: SortChoice,
+    limit: int | None,
+    as_json: bool,
+    as_jsonl: bool,
+    as_csv: bool,
+    db: str | None,
+) -> None:
+    import itertools
+
+    from factcheck.browse import Filters, SortKey, SpeakerIndex, filter_claims, sort_claims
+    from factcheck.model import Status
+
+    env = env_of(ctx)
+    if sum((as_json, as_jsonl, as_csv)) > 1:
+        fail(env, "choose one of --json, --jsonl, --csv")
+    shown = 0
+    with guarded(env):
+        index = _open_index(env, db)
+        name = None
+        if speaker is not None:
+            speakers = SpeakerIndex(index.speakers)
+            name = speakers.resolve(speaker)
+            if name is None:
+                known = {c.speaker for c in index.iter_claims()}
+                name = speakers.resolve(speaker, known)
+            if name is None:
+                close = speakers.suggest(speaker, known)
+                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                env.stderr.write(f"factcheck: no speaker named {speaker!r}{hint}\n")
+                raise typer.Exit(Exit.NOT_FOUND)
+        filters = Filters(
+            name, Status(status.value) if status else None, tag, since, until, search_text
+        )
+        claims: Iterable[Any] = filter_claims(index.iter_claims(), filters)
+        if sort is not SortChoice.none:
+            claims = sort_claims(claims, SortKey(sort.value))
+        if limit is not None:
+            claims = itertools.islice(claims, limit)
+        shown = _write_claims(env, claims, filters, as_json, as_jsonl, as_csv, index)
+        env.stdout.flush()
+    if not shown:
+        env.stderr.write("factcheck: no claim passes these filters\n")
+    raise typer.Exit(Exit.FOUND if shown else Exit.NOT_FOUND)
+
+
+def _write_claims(
+    env: Env,
+    claims: Iterable[Any],
+    filters: Any,
+    as_json: bool,
+    as_jsonl: bool,
+    as_csv: bool,
+    index: Any,
+) -> int:
+    """Stream claims to stdout in the chosen format; returns how many were written."""
+    from factcheck import render
+
+    if as_json:
+        return render.write_json_listing(
+            env.stdout, "claims", claims, {"filters": filters.to_dict()}
+        )
+    if as_jsonl:
+        return render.write_jsonl_counted(env.stdout, (c.to_dict() for c in claims))
+    if as_csv:
+        from factcheck.formats import csv_format
+
+        counter = render.Counted(claims)
+        csv_format.write(counter, env.stdout)
+        return counter.count
+    if env.color:
+        from factcheck.term import make_console, print_claims
+
+        counter = render.Counted(claims)
+        print_claims(make_console(env.stdout, color=True), counter, index.speakers)
+        return counter.count
+    return render.write_claims_plain(env.stdout, claims)
+
+
+@app.command(rich_help_panel="Browse")
+def show(
+    ctx: typer.Context,
+    claim_id: Annotated[str, typer.Argument(metavar="ID", help="The claim's id.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """One claim in full: quote, speaker and role, disputes, sources, related records.
+
+    Examples:
+
+        factcheck show mq9-reaper-forced-down-black-sea
+
+        factcheck show zelenskyy-55000-soldiers-died --json
+    """
+    from factcheck.browse import suggest_ids
+
+    env = env_of(ctx)
+    with guarded(env):
+        index = _open_index(env, db)
+        claim = index.claim_by_id(claim_id)
+        if claim is None:
+            close = suggest_ids(claim_id, index.ids())
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            fail(env, f"no claim with id {claim_id!r}{hint}")
+        from factcheck import render
+
+        detail = render.claim_detail(claim, index.speakers, index.claim_by_id)
+        if as_json:
+            render.write_json(env.stdout, detail)
+        elif env.color:
+            from factcheck.term import make_console, print_detail
+
+            print_detail(make_console(env.stdout, color=True), detail)
+        else:
+            render.write_detail_plain(env.stdout, detail)
+        env.stdout.flush()
+    raise typer.Exit(Exit.FOUND)
+
+
+@app.command(rich_help_panel="Browse")
+def speakers(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    as_jsonl: JsonlOption = False,
+    db: DbOption = None,
+) -> None:
+    """Each speaker with role, aliases, number of claims and of disputed claims.
+
+    Examples:
+
+        factcheck speakers
+
+        factcheck speakers --json
+    """
+    from factcheck import render
+    from factcheck.browse import speaker_stats
+
+    env = env_of(ctx)
+    with guarded(env):
+        index = _open_index(env, db)
+        rows = speaker_stats(index.iter_claims(), index.speakers)
+        if as_json:
+            render.write_json(env.stdout, {"speakers": [r.to_dict() for r in rows]})
+        elif as_jsonl:
+            render.write_jsonl(env.stdout, (r.to_dict() for r in rows))
+        elif env.color:
+            from factcheck.term import make_console, print_speakers
+
+            print_speakers(make_console(env.stdout, color=True), rows)
+        else:
+            render.write_speakers_plain(env.stdout, rows)
+        env.stdout.flush()
+    raise typer.Exit(Exit.FOUND if rows else Exit.NOT_FOUND)
+
+
+@app.command(rich_help_panel="Browse")
+def stats(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Counts by status, speaker and tag; the database's path, version and size.
+
+    Examples:
+
+        factcheck stats
+
+        factcheck stats --json
+    """
+    from factcheck import render
+    from factcheck.browse import database_stats
+
+    env = env_of(ctx)
+    with guarded(env):
+        path = _db_path(env, db)
+        index = _open_index(env, db)
+        counts = database_stats(index.iter_claims())
+        doc = {
+            "database": {
+                "path": str(path),
+                "version": index.version,
+                "bytes": path.stat().st_size,
+                "speakers": len(index.speakers),
+            },
+            **counts.to_dict(),
+        }
+        if as_json:
+            render.write_json(env.stdout, doc)
+        else:
+            render.write_stats_plain(env.stdout, doc)
+        env.stdout.flush()
+    raise typer.Exit(Exit.FOUND if counts.claims else Exit.NOT_FOUND)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import math
 import os
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from factcheck.errors import DatabaseError
@@ -172,6 +172,20 @@ class Index:
         row = self.conn.execute("SELECT claim FROM docs WHERE id = ?", (claim_id,)).fetchone()
         return parse_claim(json.loads(row[0]), f"index:{claim_id}") if row else None
 
+    def iter_claims(self) -> Iterator[Claim]:
+        """Every claim in database order, streamed (never all in memory at once)."""
+        cursor = self.conn.execute("SELECT rowid, claim FROM docs ORDER BY rowid")
+        for rowid, raw in cursor:
+            yield parse_claim(json.loads(raw), f"index:{rowid}")
+
+    def ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM docs ORDER BY rowid")]
+
+    @property
+    def version(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(row[0]) if row else 1
+
     def doc_freqs(self, words: Iterable[str]) -> dict[str, int]:
         """How many claims hold each term (0 for terms the index has never seen)."""
         missing = [w for w in dict.fromkeys(words) if w not in self._df]
@@ -189,16 +203,12 @@ class Index:
         n = self.size
         return math.log(1.0 + (n - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
 
-    def similar_terms(self, word: str) -> list[str]:
-        """Vocabulary terms that could be a misspelling of ``word``.
-
-        Same first letter and a length within two: typos rarely hit the first letter, and the
-        range scan keeps this cheap on a big vocabulary.
+    def terms_starting_with(self, letter: str) -> list[str]:
+        """Vocabulary terms with this first letter: the candidates for a misspelt word
+        (typos rarely hit the first letter, and a range scan keeps this cheap).
         """
-        lo, hi = word[0], chr(ord(word[0]) + 1)
         rows = self.conn.execute(
-            "SELECT term FROM vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
-            (lo, hi, len(word) - 2, len(word) + 2),
+            "SELECT term FROM vocab WHERE term >= ? AND term < ?", (letter, chr(ord(letter) + 1))
         )
         return [r[0] for r in rows]
 

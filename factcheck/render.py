@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from factcheck.model import Claim, Match, Speaker
@@ -66,7 +66,8 @@ def source_labels(claim: Claim) -> list[str]:
 def match_lines(m: Match) -> list[str]:
     """Plain-text lines for one match: what a reader needs to judge it."""
     c = m.claim
-    lines = [f"{m.score:5.1f}  {sanitize(c.text)}"]
+    mark = f"[{m.verdict}]  " if m.verdict else ""
+    lines = [f"{m.score:5.1f}  {mark}{sanitize(c.text)}"]
     lines.append(f"       speaker: {speaker_label(c.speaker, m.speaker)}")
     lines.append(f"       date: {c.date or 'not given'}    status: {status_label(c)}")
     if c.verdict:
@@ -87,3 +88,136 @@ def write_matches_plain(out: TextIO, matches: Iterable[Match]) -> None:
             out.write("\n")
         out.write("\n".join(match_lines(m)))
         out.write("\n")
+
+
+class Counted:
+    """Wrap an iterable and count what passes through (listings are streamed, not len()-ed)."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self._items:
+            self.count += 1
+            yield item
+
+
+def write_json_listing(
+    out: TextIO, key: str, records: Iterable[Any], head: dict[str, Any] | None = None
+) -> int:
+    """One JSON document, streamed one record per line (memory stays flat for big listings).
+
+    Shape: ``{**head, key: [...], "count": N}``.
+    """
+    out.write("{")
+    for k, v in (head or {}).items():
+        out.write(f"{dumps(k)}: {dumps(v)}, ")
+    out.write(f"{dumps(key)}: [")
+    n = 0
+    for record in records:
+        out.write(",\n  " if n else "\n  ")
+        out.write(dumps(record.to_dict()))
+        n += 1
+    out.write("\n]" if n else "]")
+    out.write(f', "count": {n}}}\n')
+    return n
+
+
+def write_jsonl_counted(out: TextIO, objs: Iterable[Any]) -> int:
+    counter = Counted(objs)
+    write_jsonl(out, counter)
+    return counter.count
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def claim_line(c: Claim) -> str:
+    """One greppable line: id, date, status, speaker and text."""
+    return (
+        f"{sanitize(c.id)}  {c.date or '-'}  {status_label(c)}  "
+        f"{sanitize(c.speaker)}: {sanitize(c.text)}"
+    )
+
+
+def write_claims_plain(out: TextIO, claims: Iterable[Claim]) -> int:
+    n = 0
+    for c in claims:
+        out.write(claim_line(c) + "\n")
+        for d in c.disputed_by:
+            out.write(f"    disputed by {sanitize(d.speaker)}: {sanitize(d.text)}\n")
+        n += 1
+    return n
+
+
+def claim_detail(
+    claim: Claim, speakers: Iterable[Speaker], lookup: Callable[[str], Claim | None]
+) -> dict[str, Any]:
+    """The ``show --json`` document: the record plus what it points to, resolved."""
+    speaker = next((s for s in speakers if s.name == claim.speaker), None)
+    return {
+        "claim": claim.to_dict(),
+        "speaker": speaker.to_dict() if speaker else None,
+        "disputes": [
+            {**d.to_dict(), "record": _dict_or_none(lookup(d.claim) if d.claim else None)}
+            for d in claim.disputed_by
+        ],
+        "related": [{**r.to_dict(), "claim": _dict_or_none(lookup(r.id))} for r in claim.related],
+    }
+
+
+def _dict_or_none(claim: Claim | None) -> dict[str, Any] | None:
+    return claim.to_dict() if claim else None
+
+
+def detail_lines(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) pairs of a claim in full, shared by the plain and rich views."""
+    c, sp = detail["claim"], detail["speaker"]
+    who = c["speaker"] + (f" ({sp['role']})" if sp and sp.get("role") else "")
+    rows = [("id", c["id"]), ("text", c["text"])]
+    if c["quote"]:
+        rows.append(("quote", c["quote"]))
+    rows += [("speaker", who), ("date", c["date"] or "not given")]
+    rows.append(("status", "DISPUTED" if c["status"] == "disputed" else c["status"]))
+    if c["verdict"]:
+        rows.append(("verdict", c["verdict"]))
+    for d in detail["disputes"]:
+        rows.append((f"disputed by {d['speaker']}", d["text"]))
+        if d["record"]:
+            rows.append(("  their record", f"{d['record']['id']}: {d['record']['text']}"))
+    for s in c["sources"]:
+        parts = [s[k] for k in ("name", "publisher", "date", "url") if s.get(k)]
+        rows.append(("source", ", ".join(parts) or f"{s['kind']} ({s['ref']})"))
+    if c["tags"]:
+        rows.append(("tags", ", ".join(c["tags"])))
+    for r in detail["related"]:
+        text = f": {r['claim']['text']}" if r["claim"] else " (not in this database)"
+        rows.append((r["relation"], f"{r['id']}{text}"))
+    return [(sanitize(k), sanitize(v)) for k, v in rows]
+
+
+def write_detail_plain(out: TextIO, detail: dict[str, Any]) -> None:
+    for label, value in detail_lines(detail):
+        out.write(f"{label}: {value}\n")
+
+
+def write_speakers_plain(out: TextIO, rows: Iterable[Any]) -> None:
+    for r in rows:
+        role = f" ({sanitize(r.role)})" if r.role else ""
+        aliases = f"; aliases: {sanitize(', '.join(r.aliases))}" if r.aliases else ""
+        out.write(f"{sanitize(r.name)}{role}: {r.claims} claims, {r.disputed} disputed{aliases}\n")
+
+
+def write_stats_plain(out: TextIO, doc: dict[str, Any]) -> None:
+    db = doc["database"]
+    out.write(f"database: {sanitize(db['path'])}\n")
+    out.write(f"version: {db['version']}    size: {db['bytes']:,} bytes\n")
+    out.write(f"claims: {doc['claims']:,} ({doc['dated']:,} dated)    speakers: {db['speakers']}\n")
+    for title, key in (("status", "by_status"), ("speaker", "by_speaker"), ("tag", "by_tag")):
+        counts = doc[key]
+        top = list(counts.items())[:10]
+        more = f" (+{len(counts) - 10} more)" if len(counts) > 10 else ""
+        out.write(f"by {title}{more}:\n")
+        out.writelines(f"  {n:>7,}  {sanitize(k)}\n" for k, n in top)

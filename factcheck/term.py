@@ -9,8 +9,8 @@ from rich.console import Console, Group
 from rich.padding import Padding
 from rich.text import Text
 
-from factcheck.model import Match
-from factcheck.render import sanitize, source_labels, speaker_label
+from factcheck.model import Claim, Match, Speaker
+from factcheck.render import detail_lines, sanitize, source_labels, speaker_label
 
 
 def make_console(file: TextIO, *, color: bool, width: int | None = None) -> Console:
@@ -47,6 +47,10 @@ def match_renderable(m: Match) -> Group:
     c = m.claim
     head = Text()
     head.append(f"{m.score:5.1f}  ", style="bold cyan")
+    if m.verdict:
+        style = {"same": "green", "differs": "yellow", "contradicts": "bold red"}
+        head.append(f"[{m.verdict}]", style=style.get(m.verdict, "dim"))
+        head.append("  ")
     head.append(sanitize(c.text), style="bold")
     status = (
         Text("DISPUTED", style="bold red") if c.disputed else Text(c.status.value, style="green")
@@ -97,3 +101,89 @@ def track_bytes(lines: Iterable[str], total: int, label: str, stderr: TextIO) ->
             if done & 0xFFFF < len(line) + 1 or done >= total:
                 progress.update(task, completed=min(done, total))
             yield line
+
+
+def print_claims(console: Console, claims: Iterable[Claim], speakers: Iterable[Speaker]) -> None:
+    """A table that stays readable at 80 columns: the claim column wraps, nothing is cut."""
+    from rich.table import Table
+
+    roles = {s.name: s.role for s in speakers}
+    if console.width < NARROW:
+        _print_claims_stacked(console, claims, roles)
+        return
+    table = Table(show_lines=True, expand=True, pad_edge=False)
+    table.add_column("Date", no_wrap=True, min_width=7)
+    table.add_column("Speaker", ratio=1, overflow="fold")
+    table.add_column("Claim", ratio=3, overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    for c in claims:
+        who = Text(sanitize(c.speaker), style="yellow")
+        if roles.get(c.speaker):
+            who.append("\n" + sanitize(roles[c.speaker] or ""), style="dim")
+        body = Text(sanitize(c.text))
+        for d in c.disputed_by:
+            body.append("\ndisputed by ", style="red")
+            body.append(sanitize(d.speaker), style="bold red")
+            body.append(": " + sanitize(d.text))
+        body.append("\n" + sanitize(c.id), style="dim")
+        status = Text("DISPUTED", "bold red") if c.disputed else Text(c.status.value, "green")
+        table.add_row(c.date or "-", who, body, status)
+    console.print(table)
+
+
+NARROW = 60  # below this a four-column table would squeeze the claim out of view
+
+
+def _print_claims_stacked(
+    console: Console, claims: Iterable[Claim], roles: dict[str, str | None]
+) -> None:
+    """One block per claim for narrow terminals: every line wraps, nothing is dropped."""
+    for i, c in enumerate(claims):
+        if i:
+            console.print()
+        head = Text(f"{c.date or '-'}  ")
+        head.append("DISPUTED" if c.disputed else c.status.value,
+                    "bold red" if c.disputed else "green")  # fmt: skip
+        head.append("  " + sanitize(c.speaker), style="yellow")
+        if roles.get(c.speaker):
+            head.append(f" ({sanitize(roles[c.speaker] or '')})", style="dim")
+        console.print(head)
+        console.print(Text(sanitize(c.text)))
+        for d in c.disputed_by:
+            t = Text("disputed by ", style="red")
+            t.append(sanitize(d.speaker), style="bold red")
+            t.append(": " + sanitize(d.text))
+            console.print(t)
+        console.print(Text(sanitize(c.id), style="dim"), overflow="fold")
+
+
+def print_detail(console: Console, detail: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in detail_lines(detail):
+        style = "bold red" if value == "DISPUTED" or label.startswith("disputed") else ""
+        table.add_row(Text(label), Text(value, style=style))
+    console.print(table)
+
+
+def print_speakers(console: Console, rows: Iterable[Any]) -> None:
+    from rich.table import Table
+
+    table = Table(expand=True, pad_edge=False)
+    table.add_column("Speaker", ratio=2, overflow="fold")
+    table.add_column("Role", ratio=2, overflow="fold")
+    table.add_column("Claims", justify="right", no_wrap=True)
+    table.add_column("Disputed", justify="right", no_wrap=True)
+    table.add_column("Aliases", ratio=3, overflow="fold")
+    for r in rows:
+        table.add_row(
+            Text(sanitize(r.name), style="yellow"),
+            Text(sanitize(r.role or "")),
+            str(r.claims),
+            Text(str(r.disputed), style="red" if r.disputed else ""),
+            Text(sanitize(", ".join(r.aliases)), style="dim"),
+        )
+    console.print(table)

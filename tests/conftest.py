@@ -54,3 +54,9 @@ def run(
         env=full_env,
         timeout=60,
     )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/golden/*.txt from the output"
+    )

@@ -31,11 +31,11 @@ ZORB_SENTENCE = (
 )
 QUUX_SENTENCE = QUUX
 ZORB_MATCH = (
-    "    100.0  undisputed  Zorbian central bank: "
+    "    100.0  [same]  undisputed  Zorbian central bank: "
     "The Zorbian central bank raised interest rates to 14 percent in March. [zorb-rates]"
 )
 QUUX_MATCH = (
-    "    100.0  DISPUTED  News report: "
+    "    100.0  [same]  DISPUTED  News report: "
     "The Quuxville suspension bridge collapsed during a storm in 1987. [quux-bridge]"
 )
 NO_MATCH = "Nothing here concerns any known claim at all.\n"
@@ -216,7 +216,7 @@ def test_limit_and_threshold_zero(db: str) -> None:
 
 
 JSON_RESULT_KEYS = ["file", "line", "sentence", "matched", "matches"]
-JSON_MATCH_KEYS = ["score", "claim", "notes"]
+JSON_MATCH_KEYS = ["score", "claim", "notes", "verdict"]
 JSON_SUMMARY_KEYS = ["sentences", "matched", "disputed", "files", "errors"]
 
 
@@ -557,12 +557,6 @@ def test_runs_from_any_directory(db: str, tmp_path: Path) -> None:
     assert (r.returncode, r.stdout.splitlines()[0]) == (0, f"1: {MARS}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="textio.read_lines sniffs stdin with a blocking read(8 KiB), and _decode reads one "
-    "more line before yielding the sniffed ones: a slow pipe shows nothing until 8 KiB or EOF "
-    "arrive, so --jsonl is not streamed for interactive input",
-)
 def test_jsonl_streams_from_a_slow_pipe(db: str) -> None:
     p = subprocess.Popen(
         [sys.executable, "-m", "factcheck", "check", "--jsonl", "--db", db, "-"],
@@ -581,3 +575,24 @@ def test_jsonl_streams_from_a_slow_pipe(db: str) -> None:
         p.wait(timeout=30)
         p.stdout.close()
     assert json.loads(first)["sentence"] == ZORB
+
+
+@pytest.mark.parametrize("opts", [["--json"], ["--jsonl"], ["-t", "40"], ["--all", "-n", "1"]])
+def test_piped_text_with_options_only_is_checked(db: str, opts: list[str]) -> None:
+    r = run("--db", db, *opts, input=f"{ZORB}\n")
+    assert r.returncode == 0, r.stderr
+    assert "sentences checked" in r.stderr
+    assert "zorb" in r.stdout.lower()
+
+
+def test_options_with_claim_text_still_search(db: str) -> None:
+    r = run("--db", db, "--json", "-n", "2", "anything at all", input="ignored\n")
+    assert r.returncode in (0, 1)
+    assert list(json.loads(r.stdout)) == ["query", "matches"]
+
+
+def test_file_names_in_messages_are_sanitized(tmp_path: Path) -> None:
+    r = run("check", str(tmp_path / "no\x1b[1mfile"))
+    assert r.returncode == 2
+    assert "\x1b" not in r.stderr
+    assert "no\\x1b[1mfile: no such file" in r.stderr

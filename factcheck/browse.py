@@ -1,0 +1,220 @@
+"""Browse a database: filters that combine, sorting, speakers and statistics (pure, streaming)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from enum import Enum
+from typing import Any, NamedTuple
+
+from factcheck.errors import InputError
+from factcheck.model import Claim, Speaker, Status
+from factcheck.normalize import normalize, terms
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class SortKey(str, Enum):
+    date = "date"
+    speaker = "speaker"
+    status = "status"
+
+
+def date_bounds(value: str) -> tuple[str, str]:
+    """The first and last full dates a partial ISO date covers: ``2023`` -> 2023-01-01..12-31."""
+    m = _PARTIAL_DATE.match(value)
+    if not m:
+        raise InputError(f"bad date {value!r}", hint="use YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = m.groups()
+    if day:
+        return value, value
+    if month:
+        return f"{year}-{month}-01", f"{year}-{month}-31"
+    return f"{year}-01-01", f"{year}-12-31"
+
+
+def in_period(date: str | None, since: str | None, until: str | None) -> bool:
+    """Whether a claim's (partial) date overlaps the period; undated claims never do."""
+    if since is None and until is None:
+        return True
+    if date is None:
+        return False
+    start, end = date_bounds(date)
+    if since is not None and end < date_bounds(since)[0]:
+        return False
+    return not (until is not None and start > date_bounds(until)[1])
+
+
+class SpeakerIndex:
+    """Resolve what a user types ("zelensky", "HRW") to the database's canonical names."""
+
+    def __init__(self, speakers: Sequence[Speaker]) -> None:
+        self.speakers = tuple(speakers)
+        self._names: dict[str, str] = {}
+        for sp in speakers:
+            for name in (sp.name, *sp.aliases):
+                self._names.setdefault(normalize(name), sp.name)
+
+    def resolve(self, typed: str, known: Iterable[str] = ()) -> str | None:
+        """The canonical name for ``typed``, also among ``known`` speakers not in the list."""
+        key = normalize(typed)
+        if key in self._names:
+            return self._names[key]
+        for name in known:
+            if normalize(name) == key:
+                return name
+        return None
+
+    def suggest(self, typed: str, known: Iterable[str] = (), n: int = 3) -> list[str]:
+        """The closest known speakers, for an 'unknown speaker' message."""
+        import difflib
+
+        keys = dict(self._names)
+        keys.update((normalize(k), k) for k in known)
+        close = difflib.get_close_matches(normalize(typed), list(keys), n=n * 2, cutoff=0.6)
+        return list(dict.fromkeys(keys[c] for c in close))[:n]
+
+
+class Filters(NamedTuple):
+    speaker: str | None = None  # canonical name (resolve first)
+    status: Status | None = None
+    tag: str | None = None
+    since: str | None = None
+    until: str | None = None
+    search: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self._asdict()
+        d["status"] = self.status.value if self.status else None
+        return d
+
+
+def _search_matcher(text: str) -> Any:
+    """A predicate: every search word appears in the claim, allowing for typos and inflection."""
+    from rapidfuzz import fuzz
+
+    wanted = terms(text)
+    norm = normalize(text)
+
+    def hit(claim: Claim) -> bool:
+        have = set(terms(f"{claim.text} {claim.quote or ''} {claim.speaker}"))
+        if all(w in have or any(fuzz.ratio(w, h) >= 85 for h in have) for w in wanted):
+            return bool(wanted)
+        return len(norm) >= 8 and fuzz.partial_ratio(norm, normalize(claim.text)) >= 90
+
+    return hit
+
+
+def filter_claims(claims: Iterable[Claim], f: Filters) -> Iterator[Claim]:
+    """The claims that pass every given filter, in input order (streamed)."""
+    tag = f.tag.casefold() if f.tag else None
+    for v in (f.since, f.until):
+        if v is not None:
+            date_bounds(v)  # validate before streaming anything
+    search = _search_matcher(f.search) if f.search else None
+    for c in claims:
+        if f.speaker is not None and c.speaker != f.speaker:
+            continue
+        if f.status is not None and c.status is not f.status:
+            continue
+        if tag is not None and tag not in (t.casefold() for t in c.tags):
+            continue
+        if not in_period(c.date, f.since, f.until):
+            continue
+        if search is not None and not search(c):
+            continue
+        yield c
+
+
+def sort_claims(claims: Iterable[Claim], key: SortKey) -> list[Claim]:
+    """Sorted copy; undated claims go last when sorting by date."""
+    if key is SortKey.date:
+        return sorted(claims, key=lambda c: (c.date is None, c.date or "", c.id))
+    if key is SortKey.speaker:
+        return sorted(claims, key=lambda c: (c.speaker.casefold(), c.date or "", c.id))
+    order = {Status.DISPUTED: 0, Status.UNVERIFIED: 1, Status.UNDISPUTED: 2}
+    return sorted(claims, key=lambda c: (order[c.status], c.date or "", c.id))
+
+
+class SpeakerStats(NamedTuple):
+    name: str
+    role: str | None
+    aliases: tuple[str, ...]
+    claims: int
+    disputed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "aliases": list(self.aliases),
+            "claims": self.claims,
+            "disputed": self.disputed,
+        }
+
+
+def speaker_stats(claims: Iterable[Claim], speakers: Sequence[Speaker]) -> list[SpeakerStats]:
+    """Each speaker with claim counts; speakers only named in claims are included too."""
+    total: Counter[str] = Counter()
+    disputed: Counter[str] = Counter()
+    for c in claims:
+        total[c.speaker] += 1
+        if c.disputed:
+            disputed[c.speaker] += 1
+    listed = {s.name: s for s in speakers}
+    names = list(listed) + sorted(n for n in total if n not in listed)
+    out = []
+    for name in names:
+        sp = listed.get(name)
+        out.append(
+            SpeakerStats(
+                name,
+                sp.role if sp else None,
+                sp.aliases if sp else (),
+                total[name],
+                disputed[name],
+            )
+        )
+    out.sort(key=lambda s: (-s.claims, s.name.casefold()))
+    return out
+
+
+class Stats(NamedTuple):
+    claims: int
+    by_status: dict[str, int]
+    by_speaker: dict[str, int]
+    by_tag: dict[str, int]
+    dated: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._asdict()
+
+
+def database_stats(claims: Iterable[Claim]) -> Stats:
+    """Counts by status, speaker and tag, in one streaming pass."""
+    n = dated = 0
+    status: Counter[str] = Counter()
+    speaker: Counter[str] = Counter()
+    tag: Counter[str] = Counter()
+    for c in claims:
+        n += 1
+        dated += c.date is not None
+        status[c.status.value] += 1
+        speaker[c.speaker] += 1
+        tag.update(c.tags)
+    return Stats(
+        n,
+        dict(status.most_common()),
+        dict(speaker.most_common()),
+        dict(tag.most_common()),
+        dated,
+    )
+
+
+def suggest_ids(typed: str, ids: Sequence[str], n: int = 3) -> list[str]:
+    """Close ids for an 'unknown id' message (rapidfuzz: fast enough for a million ids)."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(typed, ids, scorer=fuzz.WRatio, limit=n, score_cutoff=60)
+    return [f[0] for f in found]
