@@ -752,6 +752,278 @@ def stats(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) 
     raise typer.Exit(Exit.FOUND if counts.claims else Exit.NOT_FOUND)
 
 
+def _writable_db(env: Env, db: str | None) -> Path:
+    """The database a command writes to: --db or FACTCHECK_DB, never the bundled copy."""
+    chosen = db or env.db or env.environ.get("FACTCHECK_DB")
+    if not chosen:
+        fail(
+            env,
+            "this command writes to a database: give --db PATH (or set FACTCHECK_DB); "
+            "the bundled database is read-only",
+        )
+    return Path(chosen)
+
+
+def _pairs(env: Env, items: list[str], option: str) -> dict[str, str]:
+    """Parse ``key=value`` items (``--map``, ``--verdict``)."""
+    out = {}
+    for item in items:
+        for part in item.split(","):
+            key, sep, value = part.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                fail(env, f"bad {option} {part!r}: expected KEY=VALUE")
+            out[key.strip()] = value.strip()
+    return out
+
+
+class ImportFormat(str, Enum):
+    auto = "auto"
+    claimreview = "claimreview"
+    claimreview_html = "claimreview-html"
+    factcheck_api = "factcheck-api"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    liar = "liar"
+
+
+@app.command("import", rich_help_panel="Database")
+def import_(
+    ctx: typer.Context,
+    files: Annotated[
+        list[str], typer.Argument(metavar="FILE", help="Files to import ('-' is stdin; .gz ok).")
+    ],
+    fmt: Annotated[
+        ImportFormat, typer.Option("--format", "-f", help="Input format (auto: guessed).")
+    ] = ImportFormat.auto,
+    mapping: Annotated[
+        list[str],
+        typer.Option("--map", help="CSV columns: text=statement,speaker=who,date=when,..."),
+    ] = [],  # noqa: B006 - typer needs a literal default
+    verdict_map: Annotated[
+        list[str],
+        typer.Option("--verdict", help="Override the verdict table: 'Half True=undisputed'."),
+    ] = [],  # noqa: B006
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    skip_bad: Annotated[
+        bool,
+        typer.Option("--skip-bad", help="Skip bad records (each reported) instead of failing."),
+    ] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Import claims: ClaimReview (JSON-LD, feeds, HTML), Fact Check API, JSONL, CSV, LIAR.
+
+    Records with the same text and speaker merge; ids stay stable; nothing is written unless
+    every record is good (or --skip-bad). A --db that does not exist is created.
+
+    Examples:
+
+        factcheck import feed.json.gz --db mine.json
+
+        factcheck import checks.csv --map text=statement,speaker=who --db mine.json
+
+        factcheck import liar/train.tsv --format liar --db mine.json --dry-run
+    """
+    from factcheck.importer import import_files
+
+    env = env_of(ctx)
+    target = _writable_db(env, db)
+    columns = _pairs(env, mapping, "--map")
+    verdicts = _pairs(env, verdict_map, "--verdict")
+    with guarded(env):
+        report = import_files(
+            target,
+            files,
+            fmt=fmt.value,
+            mapping=columns or None,
+            verdicts=verdicts or None,
+            skip_bad=skip_bad,
+            dry_run=dry_run,
+            stdin=_stdin_bytes(env),
+            on_skip=lambda where, why: _say(
+                env, f"factcheck: skipped {sanitize_text(where)}: {sanitize_text(why)}"
+            ),
+            on_wait=lambda: _say(env, f"factcheck: waiting for another process writing {target}"),
+        )
+        if as_json:
+            from factcheck.render import write_json
+
+            write_json(env.stdout, report)
+        env.stderr.write(_import_summary(report))
+        env.stdout.flush()
+    raise typer.Exit(Exit.FOUND if report["read"] else Exit.NOT_FOUND)
+
+
+def _say(env: Env, line: str) -> None:
+    env.stderr.write(line + "\n")
+
+
+def sanitize_text(text: str) -> str:
+    from factcheck.render import sanitize
+
+    return sanitize(text)
+
+
+def _import_summary(report: dict[str, Any]) -> str:
+    counts = ", ".join(f"{report[k]:,} {k}" for k in ("added", "merged", "changed", "updated"))
+    verb = "would write" if report["dry_run"] else ("wrote" if report["written"] else "left")
+    return (
+        f"{report['read']:,} records read from {len(report['files'])} file(s): {counts}, "
+        f"{report['unchanged']:,} unchanged, {len(report['skipped']):,} skipped; "
+        f"{verb} {report['database']} ({report['claims']:,} claims)\n"
+    )
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    claimreview = "claimreview"
+
+
+@app.command(rich_help_panel="Database")
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="json (whole database), jsonl, csv, claimreview."),
+    ] = ExportFormat.jsonl,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write to FILE (atomically), not stdout.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Export the database; importing the export gives the same claims back.
+
+    Examples:
+
+        factcheck export --format csv > claims.csv
+
+        factcheck export --format claimreview -o feed.json
+    """
+    from factcheck import render
+
+    env = env_of(ctx)
+    with guarded(env):
+        index = _open_index(env, db)
+
+        def write(out: TextIO) -> int:
+            claims = index.iter_claims()
+            if fmt is ExportFormat.json:
+                speakers = [s.to_dict() for s in index.speakers]
+                head = {"version": index.version, "speakers": speakers}
+                return render.write_json_listing(out, "claims", claims, head)
+            from factcheck.formats import writer
+
+            return writer(fmt.value)(claims, out)
+
+        if output:
+            from factcheck.store import write_text_atomically
+
+            count = write_text_atomically(Path(output), write)
+        else:
+            count = write(env.stdout)
+        env.stdout.flush()
+        env.stderr.write(f"{count:,} claims exported\n")
+    raise typer.Exit(Exit.FOUND if count else Exit.NOT_FOUND)
+
+
+@app.command(rich_help_panel="Database")
+def validate(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """Check a database: schema, duplicate ids, dangling references, dates, URLs, empty text.
+
+    Every problem is one line naming the record and field. Exit 0 clean, 1 problems found.
+
+    Examples:
+
+        factcheck validate --db mine.json
+    """
+    from factcheck.store import validate_file
+
+    env = env_of(ctx)
+    with guarded(env):
+        path = _db_path(env, db)
+        problems = validate_file(path)
+        if as_json:
+            from factcheck.render import write_json
+
+            write_json(env.stdout, {"database": str(path), "problems": problems})
+        else:
+            env.stdout.writelines(sanitize_text(p) + "\n" for p in problems)
+        env.stdout.flush()
+        env.stderr.write(f"{path}: {len(problems)} problem(s)\n" if problems else f"{path}: ok\n")
+    raise typer.Exit(Exit.NOT_FOUND if problems else Exit.FOUND)
+
+
+@app.command(rich_help_panel="Database")
+def add(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The statement.")],
+    speaker: Annotated[str, typer.Option("--speaker", "-s", help="Who said it (required).")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="When: YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    disputed_by: Annotated[
+        list[str],
+        typer.Option("--disputed-by", help="SPEAKER:WHAT THEY SAY INSTEAD (repeatable)."),
+    ] = [],  # noqa: B006
+    source: Annotated[
+        list[str], typer.Option("--source", help="URL where it was reported (repeatable).")
+    ] = [],  # noqa: B006
+    tag: Annotated[list[str], typer.Option("--tag", help="A tag (repeatable).")] = [],  # noqa: B006
+    quote: Annotated[
+        str | None, typer.Option("--quote", help="The exact words, if quoted.")
+    ] = None,
+    claim_id: Annotated[
+        str | None, typer.Option("--id", help="Record id (default: made from speaker and text).")
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Add one claim to a database (created if missing); disputed when --disputed-by is given.
+
+    Examples:
+
+        factcheck add "The bridge reopens in May" -s "Mayor Ann Lee" --date 2026-03 --db my.json
+
+        factcheck add "Turnout was 80%" -s "Party X" --disputed-by "Board:it was 61%" --db my.json
+    """
+    from factcheck.importer import add_claim
+
+    env = env_of(ctx)
+    target = _writable_db(env, db)
+    disputes = []
+    for item in disputed_by:
+        who, sep, what = item.partition(":")
+        if not sep or not who.strip():
+            fail(env, f"bad --disputed-by {item!r}: expected SPEAKER:WHAT THEY SAY INSTEAD")
+        disputes.append((who.strip(), what.strip()))
+    with guarded(env):
+        claim, outcome = add_claim(
+            target,
+            text,
+            speaker,
+            date=date,
+            disputes=disputes,
+            urls=source,
+            tags=tag,
+            quote=quote,
+            claim_id=claim_id,
+        )
+        if as_json:
+            from factcheck.render import write_json
+
+            write_json(env.stdout, {"outcome": outcome, "claim": claim.to_dict()})
+        else:
+            env.stdout.write(f"{claim.id}\n")
+        env.stderr.write(f"factcheck: {outcome} {claim.id} in {target}\n")
+        env.stdout.flush()
+    raise typer.Exit(Exit.FOUND)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit status."""
     try:

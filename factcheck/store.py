@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -233,19 +234,25 @@ def parse_claim(value: Any, where: str) -> Claim:
     )
 
 
-def write_database(db: Database, path: str | os.PathLike[str]) -> None:
-    """Write atomically: temp file in the same directory, fsync, rename, fsync the directory."""
+def write_database(db: Database, path: str | os.PathLike[str], *, backup: bool = True) -> None:
+    """Write atomically: temp file in the same directory, fsync, rename, fsync the directory.
+
+    With ``backup`` the previous file is kept as ``<name>.bak`` (a hard link, so no copy and
+    no moment without a database). A crash at any point leaves either the old or the new file.
+    """
     import tempfile  # only writers pay for it
 
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    payload = json.dumps(db.to_dict(), ensure_ascii=False, indent=2) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(payload)
+            _dump(db, f)
             f.flush()
             os.fsync(f.fileno())
+        _match_mode(tmp, target)
+        if backup and target.exists():
+            _keep_backup(target)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -258,3 +265,154 @@ def write_database(db: Database, path: str | os.PathLike[str]) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def write_text_atomically(target: Path, write: Callable[[Any], int]) -> int:
+    """Call ``write(stream)`` on a temp file beside ``target``, then rename it into place."""
+    import tempfile
+
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            count = write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        _match_mode(tmp, target)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _match_mode(tmp: str, target: Path) -> None:
+    """mkstemp creates 0600 files: give the new file the old one's mode (or the umask's)."""
+    import stat
+
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+
+
+def _dump(db: Database, out: Any) -> None:
+    """The database document, one claim per line: diff-friendly and never one huge string."""
+    out.write(f'{{\n  "version": {db.version},\n  "speakers": ')
+    out.write(json.dumps([s.to_dict() for s in db.speakers], ensure_ascii=False, indent=2))
+    out.write(',\n  "claims": [')
+    for i, claim in enumerate(db.claims):
+        out.write(",\n    " if i else "\n    ")
+        out.write(json.dumps(claim.to_dict(), ensure_ascii=False))
+    out.write("\n  ]\n}\n" if db.claims else "]\n}\n")
+
+
+def _keep_backup(target: Path) -> None:
+    backup = target.with_name(target.name + ".bak")
+    link = target.with_name(f".{target.name}.bak.{os.getpid()}")
+    link.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(target, link)
+        except OSError:  # no hard links here: copy instead
+            import shutil
+
+            shutil.copy2(target, link)
+        os.replace(link, backup)
+    finally:
+        link.unlink(missing_ok=True)
+
+
+@contextmanager
+def locked(
+    path: str | os.PathLike[str], on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold ``<db>.lock`` while reading, merging and writing, so two writers never lose records.
+
+    An advisory ``flock``: the kernel releases it when the process dies (even by kill -9), so a
+    crash never leaves a stale lock. A second writer waits (``on_wait`` is told) and then reads
+    the database the first one wrote.
+    """
+    lock_path = Path(f"{path}.lock")
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no flock; writes are still atomic
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def validate_file(path: str | os.PathLike[str]) -> list[str]:
+    """Every problem in a database file, one line each (``where.field: message``).
+
+    Unlike ``load_database``, which stops at the first problem, this goes on: each record's
+    first schema problem, then duplicate ids, dangling ``claim``/``related`` ids, sources
+    whose URL is not http(s), and speakers missing from a non-empty speakers list.
+    """
+    p = Path(path)
+    try:
+        data = json.loads(p.read_bytes().decode("utf-8-sig"))
+    except FileNotFoundError:
+        raise DatabaseError("database not found", str(p)) from None
+    except UnicodeDecodeError as e:
+        return [f"{p}: not UTF-8 (byte {e.start})"]
+    except json.JSONDecodeError as e:
+        return [f"{p}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}"]
+    if isinstance(data, list):
+        data = {"claims": data}
+    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
+        return [f"{p}:claims: missing or invalid 'claims' list"]
+    problems: list[str] = []
+    speakers: list[Speaker] = []
+    for i, raw in enumerate(data.get("speakers") or []):
+        try:
+            speakers.append(parse_speaker(raw, f"{p}:speakers[{i}]"))
+        except DatabaseError as e:  # noqa: PERF203 - validation goes on past each bad record
+            problems.append(_problem(e))
+    claims: list[tuple[str, Claim]] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(data["claims"]):
+        where = f"{p}:claims[{i}]"
+        try:
+            claim = parse_claim(raw, where)
+        except DatabaseError as e:
+            problems.append(_problem(e))
+            continue
+        where = f"{where} {claim.id!r}"
+        if claim.id in seen:
+            problems.append(f"{where}.id: duplicate id (first at claims[{seen[claim.id]}])")
+        seen.setdefault(claim.id, i)
+        claims.append((where, claim))
+    names = {s.name for s in speakers}
+    for where, c in claims:
+        for j, d in enumerate(c.disputed_by):
+            if d.claim is not None and d.claim not in seen:
+                problems.append(f"{where}.disputed_by[{j}].claim: no claim with id {d.claim!r}")
+            if names and d.speaker not in names:
+                problems.append(f"{where}.disputed_by[{j}].speaker: {d.speaker!r} not in speakers")
+        for j, r in enumerate(c.related):
+            if r.id not in seen:
+                problems.append(f"{where}.related[{j}].id: no claim with id {r.id!r}")
+        for j, s in enumerate(c.sources):
+            if s.url is not None and not s.url.startswith(("http://", "https://")):
+                problems.append(f"{where}.sources[{j}].url: not an http(s) URL: {s.url!r}")
+        if names and c.speaker not in names:
+            problems.append(f"{where}.speaker: {c.speaker!r} not in speakers")
+    return problems
+
+
+def _problem(e: DatabaseError) -> str:
+    return f"{e.where}: {e.message}" if e.where else e.message
