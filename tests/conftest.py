@@ -60,3 +60,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden", action="store_true", help="rewrite tests/golden/*.txt from the output"
     )
+
+
+def run_on_tty(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with a pseudo-terminal as stdin (what a user typing a bare command has)."""
+    master, slave = os.openpty()
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "factcheck", *args],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def status_into_head(shell_args: str) -> tuple[int, str]:
+    """``factcheck <shell_args> | head -1``: factcheck's own exit status and its stderr."""
+    cmd = f'"{sys.executable}" -m factcheck {shell_args} | head -1; echo "rc=${{PIPESTATUS[0]}}"'
+    r = subprocess.run(
+        ["bash", "-c", cmd], capture_output=True, text=True, env=os.environ, timeout=60
+    )
+    return int(r.stdout.splitlines()[-1].removeprefix("rc=")), r.stderr

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from .conftest import run
+from .conftest import run, status_into_head
 
 
 def test_disputed_lists_both_sides_with_disputes() -> None:
@@ -128,23 +128,7 @@ def test_stats() -> None:
 
 
 def test_list_pipe_closed_early_is_quiet() -> None:
-    import os
-    import subprocess
-    import sys
-
-    r = subprocess.run(
-        [
-            "bash",
-            "-c",
-            f'"{sys.executable}" -m factcheck list | head -1; echo "rc=${{PIPESTATUS[0]}}"',
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ,
-        timeout=60,
-    )
-    assert r.stdout.splitlines()[-1] == "rc=0"
-    assert r.stderr == ""
+    assert status_into_head("list") == (0, "")
 
 
 def test_list_at_80_columns_on_a_terminal_wraps() -> None:

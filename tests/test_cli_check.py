@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BUNDLED, claim, run
+from .conftest import BUNDLED, claim, run, run_on_tty
 
 ZORB = "The Zorbian central bank raised interest rates to 14 percent in March."
 QUUX = "The Quuxville suspension bridge collapsed during a storm in 1987."
@@ -89,8 +89,9 @@ def no_traceback(stderr: str) -> None:
 # --- reading: stdin, "-", files ---------------------------------------------------------
 
 
-def test_piped_stdin_without_subcommand(db: str) -> None:
-    r = run("--db", db, input=ARTICLE)
+@pytest.mark.parametrize("args", [[], ["check", "-"]], ids=["no-subcommand", "check-dash"])
+def test_piped_stdin_is_checked(db: str, args: list[str]) -> None:
+    r = run(*args, "--db", db, input=ARTICLE)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == [
         f"1: {ZORB_SENTENCE}",
@@ -105,18 +106,6 @@ def test_piped_stdin_uses_factcheck_db_env(db: str) -> None:
     r = run(input=ARTICLE, env={"FACTCHECK_DB": db})
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[::2] == [f"1: {ZORB_SENTENCE}", f"4: {QUUX_SENTENCE}"]
-
-
-def test_check_dash_reads_stdin(db: str) -> None:
-    r = run("check", "-", "--db", db, input=ARTICLE)
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == [
-        f"1: {ZORB_SENTENCE}",
-        ZORB_MATCH,
-        f"4: {QUUX_SENTENCE}",
-        QUUX_MATCH,
-    ]
-    assert r.stderr == summary_line(4, 2, 1)
 
 
 def test_check_without_files_reads_stdin(db: str) -> None:
@@ -485,18 +474,7 @@ def test_escape_in_json_is_escaped_not_raw(db: str) -> None:
     ],
 )
 def test_tty_stdin_prints_usage(db: str, args: list[str], usage: str) -> None:
-    master, slave = os.openpty()
-    try:
-        r = subprocess.run(
-            [sys.executable, "-m", "factcheck", "--db", db, *args],
-            stdin=slave,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    finally:
-        os.close(slave)
-        os.close(master)
+    r = run_on_tty("--db", db, *args)
     assert r.returncode == 2
     assert r.stdout == ""
     assert r.stderr.startswith(usage)

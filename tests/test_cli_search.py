@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import claim, run
+from .conftest import claim, run, run_on_tty, status_into_head
 
 QUERY = "Zelensky said 50,000 Ukrainian soldiers have died"
 
@@ -151,31 +150,11 @@ def test_no_color_and_pipe_are_plain() -> None:
 
 
 def test_closed_pipe_ends_quietly() -> None:
-    cmd = f'"{sys.executable}" -m factcheck "Russian drones" -t 0 -n 40 | head -1'
-    r = subprocess.run(
-        ["bash", "-c", f"set -o pipefail; {cmd}; echo rc=${{PIPESTATUS[0]}}"],
-        capture_output=True,
-        text=True,
-        env=os.environ,
-        timeout=60,
-    )
-    assert r.stdout.splitlines()[-1] == "rc=0"
-    assert r.stderr == ""
+    assert status_into_head('"Russian drones" -t 0 -n 40') == (0, "")
 
 
 def test_bare_call_on_a_terminal_prints_usage_and_exits_2() -> None:
-    master, slave = os.openpty()
-    try:
-        r = subprocess.run(
-            [sys.executable, "-m", "factcheck"],
-            stdin=slave,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    finally:
-        os.close(master)
-        os.close(slave)
+    r = run_on_tty()
     assert r.returncode == 2
     assert r.stderr.startswith("usage: factcheck")
     assert r.stdout == ""
