@@ -257,9 +257,16 @@ def _db_path(env: Env, db: str | None) -> Path:
 
 
 def _open_index(env: Env, db: str | None) -> Any:
+    """The database's index; a first build of a big one shows a bar on a terminal."""
     from factcheck.index import open_index
 
-    return open_index(_db_path(env, db), env.cache_dir())
+    path = _db_path(env, db)
+    progress = None
+    if env.stderr_isatty:
+        from factcheck.term import BuildProgress
+
+        progress = BuildProgress(env.stderr, f"indexing {path.name}")
+    return open_index(path, env.cache_dir(), progress)
 
 
 @app.command(rich_help_panel="Search")
@@ -396,6 +403,8 @@ def check(
                 one_per_line=lines,
                 show_all=show_all,
                 summary=summary,
+                workers=_workers_for(name),
+                factory=lambda: Matcher(_open_index(env, db)),
             ):
                 if as_jsonl:
                     from factcheck.render import dumps
@@ -418,6 +427,21 @@ def check(
     if summary.errors:
         raise typer.Exit(Exit.ERROR)
     raise typer.Exit(Exit.FOUND if summary.matched else Exit.NOT_FOUND)
+
+
+PARALLEL_FROM = 512 * 1024  # bytes of input from which a second process pays for itself
+
+
+def _workers_for(name: str) -> int:
+    """Processes to check a file with: all cores for a big regular file, else one (a pipe
+    or a small file is answered faster, and line by line, by this process)."""
+    if name == "-":
+        return 1
+    try:
+        big = os.path.getsize(name) >= PARALLEL_FROM
+    except OSError:
+        return 1
+    return min(os.cpu_count() or 1, 4) if big else 1
 
 
 def _stdin_bytes(env: Env) -> Any:

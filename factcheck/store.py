@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -77,6 +78,82 @@ def load_database(path: str | os.PathLike[str] | None = None) -> Database:
     except json.JSONDecodeError as e:
         raise DatabaseError(f"invalid JSON: {e.msg}", f"{p}:{e.lineno}:{e.colno}") from None
     return parse_database(data, str(p))
+
+
+class LayoutError(DatabaseError):
+    """The file is valid JSON but not laid out one claim per line: load it whole instead."""
+
+
+class ClaimStream:
+    """A database file read one claim at a time, for indexing big files in little memory.
+
+    Works on the layout ``write_database`` produces (a header, then one claim per line);
+    ``stream_database`` returns None for any other layout, and the caller loads it whole.
+    Records are validated as ``load_database`` does; ``position`` is the bytes read so far.
+    """
+
+    def __init__(
+        self, path: Path, f: Any, first: str, version: int, speakers: tuple[Speaker, ...]
+    ) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+        self.position = 0
+        self.version = version
+        self.speakers = speakers
+        self._f = f
+        self._first = first  # the claim line read ahead to check the layout
+
+    @property
+    def claims(self) -> Iterator[Claim]:
+        seen: set[str] = set()
+        where = str(self.path)
+        try:
+            for i, line in enumerate(itertools.chain([self._first], self._f)):
+                self.position += len(line)
+                text = line.strip()
+                if text in ("]", "}", ""):
+                    continue
+                try:
+                    raw = json.loads(text.removesuffix(","))
+                except json.JSONDecodeError:
+                    raise LayoutError("not one claim per line", f"{where}:claims[{i}]") from None
+                claim = parse_claim(raw, f"{where}:claims[{i}]")
+                if claim.id in seen:
+                    raise DatabaseError("duplicate id", f"{where}:claims[{i}] {claim.id!r}.id")
+                seen.add(claim.id)
+                yield claim
+        finally:
+            self._f.close()
+
+
+_CLAIMS_OPEN = '  "claims": ['
+
+
+def stream_database(path: Path) -> ClaimStream | None:
+    """A ClaimStream over ``path`` if it has the one-claim-per-line layout, else None."""
+    try:
+        f = path.open(encoding="utf-8-sig")
+        header: list[str] = []
+        for line in f:
+            if line.rstrip("\r\n") == _CLAIMS_OPEN:
+                break
+            header.append(line)
+            if len(header) > 100_000:  # not our layout: do not read a big file line by line
+                raise ValueError("no claims list near the top")
+        else:
+            raise ValueError("no claims list")
+        head = json.loads("".join(header) + '"claims": []}')
+        db = parse_database(head, str(path))
+        first = f.readline()
+        if first.strip() not in ("]", ""):
+            json.loads(first.strip().removesuffix(","))  # one whole claim per line?
+    except (ValueError, DatabaseError):  # UnicodeDecodeError and JSONDecodeError included
+        f.close()
+        return None
+    stream = ClaimStream(path, f, first, db.version, db.speakers)
+    # Characters, not bytes: close enough for a progress bar.
+    stream.position = sum(len(h) for h in header) + len(_CLAIMS_OPEN) + 1
+    return stream
 
 
 def parse_database(data: Any, where: str = "<database>") -> Database:

@@ -84,7 +84,13 @@ def print_matches(console: Console, matches: Iterable[Match]) -> None:
 
 def track_bytes(lines: Iterable[str], total: int, label: str, stderr: TextIO) -> Iterator[str]:
     """Yield ``lines`` while a progress bar on stderr follows the bytes read."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(file=stderr, stderr=True, highlight=False, markup=False)
     columns = (
@@ -187,3 +193,34 @@ def print_speakers(console: Console, rows: Iterable[Any]) -> None:
             Text(sanitize(", ".join(r.aliases)), style="dim"),
         )
     console.print(table)
+
+
+class BuildProgress:
+    """A progress callback that draws a bar on stderr only once work is reported, and
+    removes it when done: a warm cache shows nothing."""
+
+    def __init__(self, stderr: TextIO, label: str) -> None:
+        self._stderr = stderr
+        self._label = label
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        if self._progress is None:
+            console = Console(file=self._stderr, stderr=True, highlight=False, markup=False)
+            columns = (TextColumn(sanitize(self._label)), BarColumn(), TaskProgressColumn(),
+                       TimeElapsedColumn())  # fmt: skip
+            self._progress = Progress(*columns, console=console, transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("", total=total)
+        self._progress.update(self._task, completed=min(done, total))
+        if done >= total:
+            self._progress.stop()

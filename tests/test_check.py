@@ -338,3 +338,29 @@ def test_show_all_reports_as_many_sentences_as_the_segmenter(raw: list[str]) -> 
         assert [(r.line, r.sentence) for r in results] == expected
         assert summary.sentences == len(expected)
         assert summary.matched == 0
+
+
+def test_parallel_matching_gives_the_serial_results_in_order() -> None:
+    from factcheck.store import bundled_database, load_database
+
+    db = load_database(bundled_database())
+    matcher = Matcher(Index.build(db))
+    report = (Path(__file__).resolve().parents[2] / "shared" / "seed").glob("*.txt")
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in report) or (
+        "Russia annexed Crimea in 2014. The weather was mild.\n" * 50
+    )
+    text = text * 5  # several batches of sentences
+
+    def run(workers: int) -> list[tuple[int, str, list[str]]]:
+        results = check_text(
+            matcher,
+            io.StringIO(text),
+            show_all=True,
+            workers=workers,
+            factory=lambda: Matcher(Index.build(db)),
+        )
+        return [(r.line, r.sentence, [m.claim.id for m in r.matches]) for r in results]
+
+    serial = run(1)
+    assert len(serial) > 64 * 2
+    assert run(2) == serial
