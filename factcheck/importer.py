@@ -90,9 +90,9 @@ def import_files(
             error = record.error
             if record.claim is not None and error is None:
                 claim = record.claim
-                seen = first_seen.setdefault(claim.id, (record.location, normalize(claim.text)))
-                if seen[1] != normalize(claim.text):
-                    error = f"duplicate id {claim.id!r} with another text (first at {seen[0]})"
+                where, text = first_seen.setdefault(claim.id, (record.location, claim.text))
+                if text != claim.text and normalize(text) != normalize(claim.text):
+                    error = f"duplicate id {claim.id!r} with another text (first at {where})"
             if error is not None:
                 if not skip_bad:
                     raise InputError(

@@ -37,6 +37,10 @@ _PERCENT = re.compile(r"(?<=\d)\s*%|\bper\s*cent\b|\bpct\b")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|(?<=s)'(?!\w)")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_DIGIT = re.compile(r"\d")
+_ACRONYM_HINT = re.compile(r"[^\W\d_]\.[^\W\d_]\.")  # cheap test before _ACRONYM
+_GROUP_HINT = re.compile(r"\d[, ]\d{3}")  # cheap test before _GROUPED
+_NUMBER_WORDS = frozenset({*UNITS, *SCALES, "hundred"})
 _SPLIT_SCALE = re.compile(r"(\d)(k|bn)\b")
 _ACRONYM = re.compile(r"\b(?:[^\W\d_]\.){2,}")  # u.s. -> us, u.k. -> uk
 
@@ -100,12 +104,22 @@ def _merge_number_words(tokens: list[str]) -> list[str]:
 def normalize(text: str) -> str:
     """Canonical, idempotent form of ``text`` for comparison (see module docstring)."""
     text = fold(text)
-    text = _APOSTROPHE.sub("", text)
-    text = _ACRONYM.sub(lambda m: m.group(0).replace(".", "") + " ", text)
-    text = _GROUPED.sub(lambda m: m.group(0).replace(",", "").replace(" ", ""), text)
-    text = _PERCENT.sub(" percent ", text)
-    text = _SPLIT_SCALE.sub(r"\1 \2", text)
-    tokens = _merge_number_words(_TOKEN.findall(text))
+    # Each rewrite needs a character that most texts lack: test for it first (importing a
+    # million claims normalises each one, and the regexes are most of that time).
+    if "'" in text:
+        text = _APOSTROPHE.sub("", text)
+    if "." in text and _ACRONYM_HINT.search(text):
+        text = _ACRONYM.sub(lambda m: m.group(0).replace(".", "") + " ", text)
+    digits = _DIGIT.search(text) is not None
+    if digits:
+        if _GROUP_HINT.search(text):
+            text = _GROUPED.sub(lambda m: m.group(0).replace(",", "").replace(" ", ""), text)
+        text = _SPLIT_SCALE.sub(r"\1 \2", text)
+    if "%" in text or "cent" in text or "pct" in text:
+        text = _PERCENT.sub(" percent ", text)
+    tokens = _TOKEN.findall(text)
+    if digits or not _NUMBER_WORDS.isdisjoint(tokens):
+        tokens = _merge_number_words(tokens)
     out: list[str] = []
     for tok in tokens:
         # Two figures that were apart ("5, 100") must stay apart when normalised again,
