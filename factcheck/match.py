@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from factcheck.index import Index
 from factcheck.model import Claim, Match, Speaker
-from factcheck.normalize import STOPWORDS, is_number, normalize, stem, terms, terms_of
+from factcheck.normalize import STOPWORDS, fold, is_number, normalize, stem, terms, terms_of
 
 DEFAULT_LIMIT = 3
 # Scores are calibrated so that THRESHOLD separates the quality set's true matches from
@@ -229,25 +229,31 @@ class Matcher:
                 behind = doc.superseded and not (figures & doc.terms)
                 scored.append((s, behind, rowid))
         named = self._canonical_terms.get(query.speaker.name) if query.speaker else None
-        scored.sort(
-            key=lambda x: (
-                -(
-                    x[0]
-                    - SUPERSEDED_PENALTY * x[1]
-                    + SPEAKER_BONUS * bool(named and named <= self._docs[x[2]].speaker)
-                ),
-                x[2],
-            )
-        )
+
+        def rank(x: tuple[float, bool, int]) -> float:
+            speaks = bool(named and named <= self._docs[x[2]].speaker)
+            return round(x[0] - SUPERSEDED_PENALTY * x[1] + SPEAKER_BONUS * speaks, 1)
+
+        scored.sort(key=lambda x: (-rank(x), x[2]))
+        # Records whose terms are the same (the same claim checked twice, a re-worded copy)
+        # score alike; among equal ranks the one whose own words are closest comes first.
+        head = scored[: limit + TIE_WINDOW]
+        folded = fold(text)
+        head.sort(key=lambda x: (-rank(x), -fuzz.ratio(folded, fold(self.claim(x[2]).text)), x[2]))
         matches = []
-        for s, _, rowid in scored[:limit]:
-            claim = self._claims.get(rowid)
-            if claim is None:
-                if len(self._claims) >= _DOC_CACHE:
-                    self._claims.clear()
-                claim = self._claims[rowid] = self.index.claim(rowid)
+        for s, _, rowid in head[:limit]:
+            claim = self.claim(rowid)
             matches.append(Match(s, claim, speaker=self._by_name.get(claim.speaker)))
         return self.explain(text, matches) if explain else matches
+
+    def claim(self, rowid: int) -> Claim:
+        """A candidate's record (cached, bounded)."""
+        claim = self._claims.get(rowid)
+        if claim is None:
+            if len(self._claims) >= _DOC_CACHE:
+                self._claims.clear()
+            claim = self._claims[rowid] = self.index.claim(rowid)
+        return claim
 
     def explain(self, text: str, matches: Sequence[Match]) -> list[Match]:
         """Add what differs (notes) and a one-word verdict to each match."""
@@ -280,6 +286,7 @@ _WEIGHTS = (-5.808, 3.391, 4.693, 2.437, -3.459)
 SUPERSEDED_PENALTY = 3.0
 # Among near-equal scores, the records of the speaker the query names come first.
 SPEAKER_BONUS = 3.0
+TIE_WINDOW = 5  # candidates past the limit that may still win a tie on their own words
 
 
 @lru_cache(maxsize=1 << 14)  # names recur from sentence to sentence

@@ -92,3 +92,21 @@ def test_fts_syntax_in_queries_is_quoted(text: str) -> None:
 def test_huge_query(matcher: Matcher) -> None:
     found = matcher.find("Russian drones " * 20000, threshold=0)
     assert len(found) == 3
+
+
+@pytest.mark.parametrize(
+    "query", ["Says Obamas plan will cost 5,000 jobs.", 'Says Obama\'s "plan" will cost 5000 jobs']
+)
+def test_equal_terms_tie_goes_to_the_closest_wording(query: str) -> None:
+    claims = [
+        {
+            "id": "curly",
+            "text": "Says Obama\u2019s \u201cplan\u201d will cost 5000 jobs",
+            "speaker": "A",
+        },
+        {"id": "plain", "text": "Says Obamas plan will cost 5,000 jobs.", "speaker": "B"},
+    ]
+    matcher = Matcher(Index.build(parse_database({"claims": claims})))
+    found = matcher.find(query, limit=1, threshold=0)
+    expected = "plain" if "Obamas" in query else "curly"
+    assert [m.claim.id for m in found] == [expected]
