@@ -107,7 +107,7 @@ class DefaultToSearch(TyperGroup):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             import difflib
 
-            close = difflib.get_close_matches(args[0], list(self.commands), n=1, cutoff=0.8)
+            close = difflib.get_close_matches(args[0], COMMAND_NAMES, n=1, cutoff=0.8)
             if close and len(args) == 1:
                 typer.echo(
                     f"factcheck: searching for {args[0]!r}; did you mean 'factcheck {close[0]}'?",
@@ -145,16 +145,26 @@ class DefaultToSearch(TyperGroup):
         return False
 
 
-app = typer.Typer(
-    cls=DefaultToSearch,
-    invoke_without_command=True,
-    no_args_is_help=False,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
-    help=COMMANDS_HELP,
-    context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True},
-)
+def _make_app() -> typer.Typer:
+    return typer.Typer(
+        cls=DefaultToSearch,
+        invoke_without_command=True,
+        no_args_is_help=False,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="markdown",
+        help=COMMANDS_HELP,
+        context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True},
+    )
+
+
+# typer builds every command's parameters on each run (~17 ms for all of them), so a run
+# that will search or check uses `quick`, which holds only those; everything else `app`.
+app = _make_app()
+quick = _make_app()
+COMMAND_NAMES = ["search", "check", "list", "disputed", "show", "speakers", "stats",
+                 "import", "export", "validate", "add"]  # fmt: skip
+GLOBAL_VALUE_OPTIONS = ("--db", "--color")
 
 DbOption = Annotated[
     str | None,
@@ -248,6 +258,9 @@ def main_callback(
             )
             raise typer.Exit(Exit.ERROR)
         ctx.invoke(check, ctx=ctx, files=["-"])
+
+
+quick.callback()(main_callback)
 
 
 def _db_path(env: Env, db: str | None) -> Path:
@@ -442,6 +455,10 @@ def _workers_for(name: str) -> int:
     except OSError:
         return 1
     return min(os.cpu_count() or 1, 4) if big else 1
+
+
+quick.command(rich_help_panel="Search")(search)
+quick.command(rich_help_panel="Search")(check)
 
 
 def _stdin_bytes(env: Env) -> Any:
@@ -1048,10 +1065,27 @@ def add(
     raise typer.Exit(Exit.FOUND)
 
 
+def _app_for(args: list[str]) -> typer.Typer:
+    """``quick`` when the arguments lead to search or check, else the full ``app``."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in GLOBAL_VALUE_OPTIONS:
+            i += 2
+        elif arg.startswith("--db=") or arg.startswith("--color=") or arg == "--debug":
+            i += 1
+        elif arg in ("-h", "--help", "--version") or arg in COMMAND_NAMES[2:]:
+            return app
+        else:
+            return quick
+    return quick
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit status."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        rv = app(args=argv, prog_name="factcheck", standalone_mode=False)
+        rv = _app_for(args)(args=args, prog_name="factcheck", standalone_mode=False)
     except SystemExit as e:
         code = e.code
         return code if isinstance(code, int) else (0 if code is None else Exit.ERROR)

@@ -193,3 +193,36 @@ def test_what_differs_is_said(query: str, verdict: str, note: str | None) -> Non
     assert plain.splitlines()[0].startswith(f"{top['score']:5.1f}  [{verdict}]  ")
     if note:
         assert f"       ! {note}\n" in plain
+
+
+def test_command_names_list_every_command() -> None:
+    import typer.main
+
+    from factcheck import cli
+
+    assert sorted(typer.main.get_command(cli.app).commands) == sorted(cli.COMMAND_NAMES)
+    assert sorted(typer.main.get_command(cli.quick).commands) == ["check", "search"]
+
+
+@pytest.mark.parametrize(
+    ("args", "which"),
+    [
+        (["Zelensky said"], "quick"),
+        (["--db", "x.json", "--json", "text"], "quick"),
+        (["check", "a.txt"], "quick"),
+        ([], "quick"),
+        (["--db=x.json", "list"], "app"),
+        (["--debug", "stats"], "app"),
+        (["--help"], "app"),
+        (["--color", "never", "show", "id"], "app"),
+    ],
+)
+def test_runs_that_search_or_check_build_only_those_commands(args: list[str], which: str) -> None:
+    from factcheck import cli
+
+    assert cli._app_for(args) is getattr(cli, which)
+
+
+def test_close_command_names_get_a_hint() -> None:
+    r = run("lst")
+    assert "did you mean 'factcheck list'?" in r.stderr
