@@ -1,0 +1,668 @@
+"""The million-claim benchmark: import, index build and query time on claims built from LIAR.
+
+    python benchmarks/scale_bench.py                      # 1,000,000 claims, 10 query runs
+    python benchmarks/scale_bench.py --claims 100000      # a quick run (under a minute)
+    python benchmarks/scale_bench.py --workdir /tmp/fc-scale --keep   # keep the files
+
+Needs the shared data folder (``../shared/data`` next to this checkout, or ``--data``); without
+it the script says so and exits 0. Everything it writes goes to ``--workdir`` (absent or empty;
+default a fresh temporary directory), removed at the end unless ``--keep``; never into the
+repository. The full run takes about 7 minutes, 1.2 GB of disk and 3.5 GB of RAM at its peak.
+
+Steps, each timed, with the peak RSS of the process that does the work:
+
+0. Byte-compile the package, and again before each step (this environment sets
+   PYTHONDONTWRITEBYTECODE=1; without .pyc files every subprocess would recompile our sources
+   while the baseline's load from .pyc). If a source file changes during the run (others may
+   be editing the package), the output ends with a warning naming it.
+1. Generate ``claims.jsonl``: N records in our schema from LIAR's 12,836 statements
+   (train/valid/test, read with csv.QUOTE_NONE), replicated with a fixed seed. Replica k of
+   statement n has id ``liar-<n>-r<k>``; replica 0 keeps the statement's text and speaker.
+   The others are perturbed: figures and years changed (each with odds 0.8; when none is, one
+   typo), light synonym and typo noise, "Says" added or dropped, the speaker swapped within
+   the same party. Every record gets a random partial date 2007-2020, status from the label
+   (true/mostly-true: undisputed, else disputed), the label as verdict, the subjects and
+   party as tags and PolitiFact as source. Records are written in a shuffled order, so no
+   replica wins ties by coming first.
+2. Import: ``python -m factcheck import claims.jsonl --db big.json --format jsonl``. If that
+   command does not exist (yet), the same work through the core API (jsonl reader ->
+   ``merge.merge`` into an empty Database -> ``store.write_database``) in a child process, so
+   its time and peak RSS are measured the same way; the notes say which path ran.
+3. Index build: the first ``python -m factcheck --db big.json "..." --json`` with an empty
+   ``FACTCHECK_CACHE`` (it builds the cached FTS5 index).
+4. Query: the median of R runs of the same command with the cache warm, a different LIAR
+   statement each run, interleaved with the baseline ``python -c "import typer, rich,
+   rapidfuzz"``; the ratio and the peak RSS of a query.
+5. Recall@1 of 50 sampled original statements, in-process on the cached index: a hit when the
+   top match's text normalises equal to the query (replica 0, or a record with equal text).
+   Misses are classed (see ``recall``): "same terms" (the top differs from the statement only
+   in words the matcher drops or folds), "tied" (same score, other terms) or "outranked";
+   "with ties" counts hits plus the first two.
+
+Targets: import <= 3 min, query <= 3x the baseline, query peak RSS <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import csv
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+SPLITS = ("train", "valid", "test")
+LIAR_COLUMNS = (
+    "id",
+    "label",
+    "statement",
+    "subjects",
+    "speaker",
+    "speaker_job",
+    "state",
+    "party",
+    "barely_true_ct",
+    "false_ct",
+    "half_true_ct",
+    "mostly_true_ct",
+    "pants_fire_ct",
+    "context",
+)
+SEED = 20240611
+RECALL_SAMPLE = 50
+IMPORT_TARGET_S = 180.0
+QUERY_RATIO_TARGET = 3.0
+QUERY_RSS_TARGET_MB = 300.0
+BASELINE = [sys.executable, "-c", "import typer, rich, rapidfuzz"]
+# What the CLI says when it has no `import` command: typer/click's usage errors (exit 2).
+NO_COMMAND = re.compile(r"No such (command|option)|unexpected extra argument", re.IGNORECASE)
+
+
+# --- 1. generating the claims -------------------------------------------------------------
+
+
+class Row(NamedTuple):
+    n: str  # LIAR id without ".json"
+    label: str
+    text: str
+    subjects: tuple[str, ...]
+    speaker: str  # display form of the slug
+    party: str
+
+
+def speaker_name(slug: str) -> str:
+    """``barack-obama`` -> ``Barack Obama`` (as the LIAR reader does)."""
+    return " ".join(part.capitalize() for part in slug.strip().replace("-", " ").split())
+
+
+def read_liar(folder: Path) -> list[Row]:
+    rows = []
+    for split in SPLITS:
+        with (folder / f"{split}.tsv").open(encoding="utf-8", newline="") as f:
+            for raw in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                r = dict(zip(LIAR_COLUMNS, raw, strict=True))
+                text = r["statement"].replace("\ufeff", "").strip()
+                rows.append(
+                    Row(
+                        r["id"].removesuffix(".json"),
+                        r["label"].strip(),
+                        text,
+                        tuple(s for s in r["subjects"].split(",") if s.strip()),
+                        speaker_name(r["speaker"]),
+                        r["party"].strip().lower() or "none",
+                    )
+                )
+    return rows
+
+
+SYNONYMS = {
+    "more than": "over",
+    "less than": "under",
+    "about": "around",
+    "nearly": "almost",
+    "almost": "nearly",
+    "increase": "rise",
+    "increased": "rose",
+    "decreased": "fell",
+    "reduced": "cut",
+    "government": "administration",
+    "United States": "U.S.",
+    "percent": "per cent",
+    "children": "kids",
+    "people": "Americans",
+    "jobs": "positions",
+    "largest": "biggest",
+    "voted": "cast a vote",
+    "says": "claims",
+    "said": "stated",
+    "taxes": "tax",
+}
+_SYNONYM = re.compile(r"\b(" + "|".join(re.escape(k) for k in SYNONYMS) + r")\b")
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+_WORD = re.compile(r"[A-Za-z]{5,}")
+
+
+def change_number(m: re.Match[str], rng: random.Random) -> str:
+    """A year moves by 1-6 years; any other figure is scaled by 0.6-1.6 in its own format."""
+    s = m.group(0)
+    if re.fullmatch(r"(19|20)\d\d", s):
+        return str(int(s) + rng.choice((-1, 1)) * rng.randint(1, 6))
+    digits = s.replace(",", "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    value = float(digits) * rng.uniform(0.6, 1.6)
+    if decimals:
+        return f"{value:.{decimals}f}"
+    out = max(round(value), 1)
+    if out == int(float(digits)):
+        out += 1
+    return f"{out:,}" if "," in s else str(out)
+
+
+def typo(text: str, rng: random.Random) -> str:
+    """One typo (swap, drop or double a letter) inside a word of 5+ letters."""
+    words = list(_WORD.finditer(text))
+    if not words:
+        return text
+    m = rng.choice(words)
+    w = m.group(0)
+    i = rng.randint(1, len(w) - 2)
+    kind = rng.randrange(3)
+    if kind == 0:
+        w = w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+    elif kind == 1:
+        w = w[:i] + w[i + 1 :]
+    else:
+        w = w[:i] + w[i] + w[i:]
+    return text[: m.start()] + w + text[m.end() :]
+
+
+def perturb(text: str, rng: random.Random) -> str:
+    """A reworded copy of ``text``, never equal to it and never differing only in words the
+    matcher ignores: a changed figure, else a typo (plus, by chance, synonyms and "Says")."""
+    changed = 0
+
+    def number(m: re.Match[str]) -> str:
+        nonlocal changed
+        if rng.random() < 0.8:
+            changed += 1
+            return change_number(m, rng)
+        return m.group(0)
+
+    out = _NUMBER.sub(number, text)
+    out = _SYNONYM.sub(lambda m: SYNONYMS[m.group(0)] if rng.random() < 0.35 else m.group(0), out)
+    if rng.random() < 0.35 or not changed:
+        out = typo(out, rng)
+    if rng.random() < 0.2 or out == text:
+        out = out[5:] if out.startswith("Says ") else f"Says {out[:1].lower()}{out[1:]}"
+    return out
+
+
+def random_date(rng: random.Random) -> str:
+    year = rng.randint(2007, 2020)
+    kind = rng.random()
+    if kind < 0.3:
+        return str(year)
+    if kind < 0.6:
+        return f"{year}-{rng.randint(1, 12):02d}"
+    return f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+
+def record(row: Row, k: int, rng: random.Random, by_party: dict[str, list[str]]) -> dict[str, Any]:
+    text, speaker = row.text, row.speaker
+    if k:
+        text = perturb(text, rng)
+        if rng.random() < 0.4:
+            speaker = rng.choice(by_party[row.party])
+    return {
+        "id": f"liar-{row.n}-r{k}",
+        "text": text,
+        "speaker": speaker,
+        "date": random_date(rng),
+        "status": "undisputed" if row.label in ("true", "mostly-true") else "disputed",
+        "verdict": row.label,
+        "tags": [*row.subjects, f"party:{row.party}"],
+        "sources": [
+            {"kind": "fact-check", "publisher": "PolitiFact", "ref": f"politifact:{row.n}"}
+        ],
+    }
+
+
+_KEY_WORD = re.compile(r"[^\W_]+")
+ATTEMPTS = 50  # tries for a replica that is not a duplicate of one already written
+
+
+def dedupe_key(text: str, speaker: str) -> int:
+    """Roughly what the importer merges on (normalised text, speaker): equal keys collapse."""
+    words = _KEY_WORD.findall(text.casefold().replace("'", "").replace("\u2019", ""))
+    return hash((" ".join(words), speaker.casefold()))
+
+
+def generate(rows: list[Row], count: int, path: Path) -> dict[str, int]:
+    """Write ``count`` records to ``path`` in a shuffled order; deterministic for SEED.
+
+    A replica that would merge with a record already written (same text up to case and
+    punctuation, same speaker) is drawn again, so the import keeps about ``count`` claims.
+    """
+    by_party: dict[str, list[str]] = {}
+    for r in rows:
+        by_party.setdefault(r.party, []).append(r.speaker)
+    for party, names in by_party.items():
+        by_party[party] = sorted(set(names))
+    seen = {dedupe_key(r.text, r.speaker) for r in rows[:count]}
+    order = list(range(count))
+    random.Random(SEED).shuffle(order)
+    duplicates = 0
+    with path.open("w", encoding="utf-8") as f:
+        for i in order:
+            k, n = divmod(i, len(rows))
+            rng = random.Random(SEED * 1_000_003 + i)
+            rec = record(rows[n], k, rng, by_party)
+            for _ in range(ATTEMPTS if k else 0):
+                key = dedupe_key(rec["text"], rec["speaker"])
+                if key not in seen:
+                    seen.add(key)
+                    break
+                rec = record(rows[n], k, rng, by_party)
+            else:
+                duplicates += k > 0
+            f.write(json.dumps(rec, ensure_ascii=False))
+            f.write("\n")
+    return {
+        "records": count,
+        "replicas": -(-count // len(rows)),
+        "statements": len(rows),
+        "duplicates": duplicates,
+    }
+
+
+# --- running and measuring ----------------------------------------------------------------
+
+
+class Run(NamedTuple):
+    seconds: float
+    rss_mb: float  # peak resident set size of the child
+    rc: int
+    stdout: str
+    stderr: str
+
+
+# Peak RSS needs care: Linux records a child's ru_maxrss including the memory of the process
+# it was forked from (the old address space's high-water mark is kept at exec), so a child of
+# this script, which holds a million dedupe keys, would "use" 140 MB before running a line.
+# Commands are therefore started by this small launcher (python -I -S, ~10 MB), which forks,
+# execs, waits with os.wait4 and writes "seconds maxrss_kib exit_code" to a file.
+LAUNCHER = """
+import os, sys, time
+report, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(cmd[0], cmd)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(report, "w") as f:
+    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def run(cmd: Sequence[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``cmd`` through LAUNCHER: its wall time, peak RSS, exit code and output."""
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rusage") as report,
+    ):
+        launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, report.name, *cmd]
+        subprocess.run(launcher, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        seconds, maxrss, rc = report.read().split()
+        out.seek(0)
+        err.seek(0)
+        return Run(
+            float(seconds),
+            int(maxrss) / 1024,  # KiB on Linux
+            int(rc),
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
+
+
+def core_import(source: Path, target: Path) -> None:
+    """The fallback import through the core API; prints the merge counts as JSON."""
+    from factcheck.formats import open_source, reader
+    from factcheck.merge import merge
+    from factcheck.model import Database
+    from factcheck.store import write_database
+
+    errors: list[str] = []
+
+    def claims() -> Iterator[Any]:
+        with open_source(source) as stream:
+            for rec in reader("jsonl")(stream, source=source.name):
+                if rec.claim is None:
+                    errors.append(f"{rec.location}: {rec.error}")
+                else:
+                    yield rec.claim
+
+    result = merge(Database(()), claims())
+    write_database(result.database, target)
+    print(json.dumps({**result.counts, "errors": len(errors), "first_errors": errors[:3]}))
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+def import_step(jsonl: Path, db: Path, env: dict[str, str]) -> tuple[Run, str, list[str]]:
+    """Import with the CLI, else with the core API; returns the run, the path and notes."""
+    notes: list[str] = []
+    cli = [sys.executable, "-m", "factcheck", "import", str(jsonl), "--db", str(db)]
+    r = run([*cli, "--format", "jsonl"], env)
+    if r.rc == 0 and db.is_file():
+        return r, "CLI `factcheck import`", notes
+    if r.rc == 2 and NO_COMMAND.search(r.stderr):
+        notes.append(f"`factcheck import` not available: {last_line(r.stderr)}")
+    else:
+        notes.append(
+            f"`factcheck import` FAILED (exit {r.rc}, {r.seconds:.1f} s, {r.rss_mb:.0f} MB):"
+            f" {last_line(r.stderr)}"
+        )
+    db.unlink(missing_ok=True)
+    r = run([sys.executable, __file__, "--core-import", str(jsonl), str(db)], env)
+    if r.rc != 0:
+        notes.append(f"core import FAILED (exit {r.rc}): {last_line(r.stderr)}")
+    return r, "core API (jsonl reader -> merge -> write_database)", notes
+
+
+def compile_package() -> dict[Path, int]:
+    """Byte-compile factcheck (only files changed since are compiled again); their mtimes."""
+    import factcheck
+
+    package = Path(factcheck.__file__).parent
+    compileall.compile_dir(package, quiet=1)
+    return {p: p.stat().st_mtime_ns for p in package.rglob("*.py")}
+
+
+def query_cmd(db: Path, text: str) -> list[str]:
+    return [sys.executable, "-m", "factcheck", "--db", str(db), text, "--json"]
+
+
+def top_text(r: Run) -> str | None:
+    try:
+        matches = json.loads(r.stdout)["matches"]
+    except (ValueError, KeyError):
+        return None
+    return matches[0]["claim"]["text"] if matches else None
+
+
+def recall(db: Path, cache: Path, samples: Sequence[Row]) -> dict[str, Any]:
+    """Recall@1 of original statements on the cached index, in this process.
+
+    A miss is classed by what replica 0 (the statement itself) scored: ``same terms`` when
+    the top record's indexed terms equal replica 0's (it differs only in words the matcher
+    drops or folds: "Says", stop words, inflections), ``tied`` when it scored the same as the
+    top but its terms differ, else ``outranked`` (lower, or not among the 20 candidates).
+    """
+    from factcheck.index import claim_terms, open_index
+    from factcheck.match import DEFAULT_THRESHOLD, Matcher
+    from factcheck.normalize import normalize, terms_of
+
+    start = time.perf_counter()
+    matcher = Matcher(open_index(db, cache))
+    open_ms = (time.perf_counter() - start) * 1000
+    counts = dict.fromkeys(("exact", "equal_text", "same_terms", "tied", "outranked"), 0)
+    above = 0
+    ms: list[float] = []
+    misses: list[str] = []
+    for row in samples:
+        start = time.perf_counter()
+        top = matcher.find(row.text, limit=1, threshold=0, explain=False)
+        ms.append((time.perf_counter() - start) * 1000)
+        wanted = f"liar-{row.n}-r0"
+        if not top:
+            counts["outranked"] += 1
+            misses.append(f"outranked: nothing for {row.text!r}")
+            continue
+        m = top[0]
+        above += m.score >= DEFAULT_THRESHOLD
+        if m.claim.id == wanted:
+            counts["exact"] += 1
+            continue
+        if normalize(m.claim.text) == normalize(row.text):
+            counts["equal_text"] += 1
+            continue
+        more = matcher.find(row.text, limit=20, threshold=0, explain=False)
+        rank = next((i for i, x in enumerate(more, 1) if x.claim.id == wanted), None)
+        own = more[rank - 1] if rank else None
+        if claim_terms(m.claim) == terms_of(normalize(row.text).split()):
+            kind = "same_terms"
+        elif own is not None and own.score == m.score:
+            kind = "tied"
+        else:
+            kind = "outranked"
+        counts[kind] += 1
+        where = f"rank {rank}, score {own.score}" if own else "not in the top 20"
+        misses.append(
+            f"{kind.replace('_', ' ')}: {row.text!r} (replica 0: {where})\n"
+            f"      top {m.score} {m.claim.id} {m.claim.text!r}"
+        )
+    return {
+        "n": len(samples),
+        "hits": counts["exact"] + counts["equal_text"],
+        **counts,
+        "above_threshold": above,
+        "open_ms": open_ms,
+        "median_ms": statistics.median(ms) if ms else 0.0,
+        "misses": misses,
+    }
+
+
+# --- the benchmark --------------------------------------------------------------------------
+
+
+def mb(path: Path) -> str:
+    return f"{path.stat().st_size / 1e6:,.0f} MB" if path.exists() else "-"
+
+
+def status(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=1_000_000, help="how many claims")
+    parser.add_argument("--runs", type=int, default=10, help="timed query runs (at least 10)")
+    parser.add_argument(
+        "--workdir", type=Path, help="an absent or empty directory to use (default: a temp dir)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the workdir")
+    parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder")
+    parser.add_argument("--core-import", nargs=2, type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.core_import:
+        core_import(*args.core_import)
+        return
+    liar = args.data / "liar"
+    if not all((liar / f"{s}.tsv").is_file() for s in SPLITS):
+        print(f"skipped: LIAR not found in {liar} (the shared data folder is not in a clone)")
+        return
+    if args.workdir is not None:
+        resolved = args.workdir.resolve()
+        if resolved == ROOT or ROOT in resolved.parents:
+            parser.error("--workdir must be outside the repository")
+        if resolved.exists() and (not resolved.is_dir() or any(resolved.iterdir())):
+            parser.error(f"--workdir {resolved} must be absent or empty (it is removed after)")
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        work = args.workdir
+    else:
+        work = Path(tempfile.mkdtemp(prefix="factcheck-scale-"))
+    try:
+        bench(args, liar, work)
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def bench(args: argparse.Namespace, liar: Path, work: Path) -> None:
+    steps: list[tuple[str, str, str, str, str]] = []  # step, time, peak RSS, target, status
+    notes: list[str] = []
+
+    def say(message: str) -> None:
+        print(message, flush=True)
+
+    start = time.perf_counter()
+    sources = compile_package()
+    steps.append(("byte-compile factcheck", f"{time.perf_counter() - start:.1f} s", "-", "-", ""))
+
+    def finish() -> None:
+        changed = sorted(p.name for p, t in compile_package().items() if sources.get(p) != t)
+        if changed:
+            notes.append(
+                f"WARNING: factcheck sources changed during the run ({', '.join(changed)}):"
+                " the figures may mix versions"
+            )
+        print_table(steps, notes)
+
+    rows = read_liar(liar)
+    jsonl, db, cache = work / "claims.jsonl", work / "big.json", work / "cache"
+    say(f"workdir {work}; generating {args.claims:,} claims from {len(rows):,} LIAR statements")
+    start = time.perf_counter()
+    info = generate(rows, args.claims, jsonl)
+    steps.append(("generate claims.jsonl", f"{time.perf_counter() - start:.1f} s", "-", "-", ""))
+    notes.append(
+        f"claims.jsonl: {info['records']:,} records ({info['replicas']} replicas of"
+        f" {info['statements']:,} statements; {info['duplicates']:,} perturbed replicas still"
+        f" duplicate another after {ATTEMPTS} draws), {mb(jsonl)}"
+    )
+
+    env = {**os.environ, "FACTCHECK_CACHE": str(cache)}
+    env.pop("FACTCHECK_DB", None)
+    say("importing ...")
+    compile_package()  # files edited since the last step are compiled again
+    r, path, import_notes = import_step(jsonl, db, env)
+    notes += import_notes
+    notes.append(f"import path: {path}")
+    if last_line(r.stdout or r.stderr):
+        notes.append(f"import said: {last_line(r.stdout or r.stderr)}")
+    steps.append(
+        (
+            "import",
+            f"{r.seconds:.1f} s",
+            f"{r.rss_mb:,.0f} MB",
+            f"<= {IMPORT_TARGET_S:.0f} s",
+            status(r.rc == 0 and r.seconds <= IMPORT_TARGET_S)
+            + (f" ({r.seconds / IMPORT_TARGET_S:.2f}x)" if r.seconds > IMPORT_TARGET_S else ""),
+        )
+    )
+    if r.rc != 0 or not db.is_file():
+        finish()
+        return
+    notes.append(f"big.json: {mb(db)}")
+
+    rng = random.Random(SEED + 1)
+    originals = [row for row in rows[: args.claims] if not row.text.startswith("-")]
+    queries = rng.sample(originals, max(args.runs, 10) + 1)
+
+    say("building the index (first query, empty cache) ...")
+    compile_package()  # files edited since the last step are compiled again
+    r = run(query_cmd(db, queries[0].text), env)
+    cache_files = list(cache.glob("*.sqlite")) if cache.is_dir() else []
+    steps.append(
+        (
+            "index build (first query)",
+            f"{r.seconds:.1f} s",
+            f"{r.rss_mb:,.0f} MB",
+            "-",
+            status(r.rc in (0, 1)) + ("" if r.rc in (0, 1) else f" exit {r.rc}"),
+        )
+    )
+    if r.rc not in (0, 1):
+        notes.append(f"index build FAILED: {last_line(r.stderr)}")
+        finish()
+        return
+    notes.append(f"index cache: {', '.join(mb(p) for p in cache_files) or 'none written'}")
+
+    say(f"timing {len(queries) - 1} queries against the baseline ...")
+    compile_package()  # files edited since the last step are compiled again
+    run(BASELINE, env), run(query_cmd(db, queries[0].text), env)  # warm the page cache
+    base: list[Run] = []
+    ours: list[Run] = []
+    found = 0
+    for row in queries[1:]:
+        base.append(run(BASELINE, env))
+        r = run(query_cmd(db, row.text), env)
+        ours.append(r)
+        found += top_text(r) is not None and r.rc == 0
+    b = statistics.median(x.seconds for x in base)
+    o = statistics.median(x.seconds for x in ours)
+    rss = statistics.median(x.rss_mb for x in ours)
+    rss_max = max(x.rss_mb for x in ours)
+    failed = [x for x in ours if x.rc not in (0, 1)]
+    steps.append(("baseline import typer, rich, rapidfuzz", f"{b * 1000:.0f} ms", "-", "-", ""))
+    steps.append(
+        (
+            f"query (median of {len(ours)})",
+            f"{o * 1000:.0f} ms",
+            f"{rss:,.0f} MB (max {rss_max:,.0f})",
+            f"<= {QUERY_RATIO_TARGET:g}x, <= {QUERY_RSS_TARGET_MB:.0f} MB",
+            f"{o / b:.2f}x {status(o / b <= QUERY_RATIO_TARGET)},"
+            f" RSS {status(rss_max <= QUERY_RSS_TARGET_MB)}",
+        )
+    )
+    notes.append(f"CLI queries with a match: {found}/{len(ours)}")
+    if failed:
+        notes.append(f"{len(failed)} queries FAILED: {last_line(failed[0].stderr)}")
+
+    say(f"recall@1 of {RECALL_SAMPLE} original statements ...")
+    rec = recall(db, cache, random.Random(SEED + 2).sample(originals, RECALL_SAMPLE))
+    steps.append(
+        (
+            f"recall@1 ({rec['n']} originals, in-process)",
+            f"{rec['median_ms']:.0f} ms/query",
+            "-",
+            "-",
+            f"{rec['hits'] / rec['n']:.2f} ({rec['hits']}/{rec['n']}); with ties"
+            f" {rec['hits'] + rec['same_terms'] + rec['tied']}/{rec['n']}",
+        )
+    )
+    notes.append(
+        f"recall: top-1 is replica 0 for {rec['exact']}, an equal-text record for"
+        f" {rec['equal_text']}; misses: {rec['same_terms']} same terms, {rec['tied']} tied,"
+        f" {rec['outranked']} outranked (see below); {rec['above_threshold']} top scores >="
+        f" the threshold; index opened in {rec['open_ms']:.0f} ms"
+    )
+    notes += [f"recall miss: {m}" for m in rec["misses"]]
+    finish()
+
+
+def print_table(steps: list[tuple[str, str, str, str, str]], notes: list[str]) -> None:
+    widths = [max(len(row[i]) for row in steps) for i in range(5)]
+    head = ("step", "time", "peak RSS", "target", "result")
+    widths = [max(w, len(h)) for w, h in zip(widths, head, strict=True)]
+    print()
+    for row in (head, *steps):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    print()
+    for note in notes:
+        print(f"- {note}")
+
+
+if __name__ == "__main__":
+    main()
