@@ -273,3 +273,21 @@ def test_add_rejects_bad_values(tmp_path: Path, args: list[str], message: str) -
     assert r.returncode == 2
     assert message in r.stderr
     assert not db.exists()
+
+
+def test_a_huge_line_is_a_clear_error_not_a_memory_blowup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import factcheck.formats
+    from factcheck.errors import InputError
+    from factcheck.importer import import_files
+
+    monkeypatch.setattr(factcheck.formats, "MAX_LINE", 1000)  # stands for 256 MiB
+    src = tmp_path / "huge.jsonl"
+    good = json.dumps({"id": "a", "text": "A claim", "speaker": "S"})
+    src.write_text(good + "\n" + "x" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        import_files(tmp_path / "db.json", [str(src)], fmt="jsonl")
+    assert str(e.value).startswith("line longer than 1,000 characters: not claims data")
+    assert f"({src}:2)" in str(e.value)
+    assert not (tmp_path / "db.json").exists()

@@ -209,7 +209,12 @@ def text_lines(stream: Input) -> Iterator[str]:
     ):
         wrapper = io.TextIOWrapper(cast(BinaryIO, stream), encoding="utf-8-sig", newline="")
         try:
-            yield from wrapper
+            number = 0
+            while line := wrapper.readline(MAX_LINE + 1):
+                number += 1
+                if len(line) > MAX_LINE:
+                    raise LineTooLong(number)
+                yield line
         finally:
             # The caller owns (and closes) the binary stream; a wrapper collected later would
             # close it. If the caller closed it already, there is nothing to detach from.
@@ -225,12 +230,29 @@ def text_lines(stream: Input) -> Iterator[str]:
             yield line
 
 
+MAX_LINE = 256 * 2**20  # characters: a longer line is not claims data, and would fill memory
+
+
+class LineTooLong(Exception):
+    """A line of input longer than MAX_LINE."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
 def guarded(records: Iterator[Record], source: str) -> Iterator[Record]:
     """Turn a failure of the input itself into a final error record naming ``source``."""
     import gzip
 
     try:
         yield from records
+    except LineTooLong as e:
+        yield Record(
+            f"{source}:{e.number}",
+            None,
+            f"line longer than {MAX_LINE:,} characters: not claims data",
+        )
     except EOFError:
         yield Record(source, None, "truncated gzip: the file ends before its end marker")
     except (gzip.BadGzipFile, zlib.error) as e:
