@@ -108,6 +108,7 @@ class Index:
             conn.executescript(_SCHEMA)
             total = db.size if isinstance(db, ClaimStream) else len(db.claims)
             speakers = {s.name: s for s in db.speakers}
+            by_speaker: dict[str, str] = {}  # speaker terms, computed once per speaker
             rows = []
             count = 0
             for i, claim in enumerate(db.claims, 1):
@@ -118,7 +119,10 @@ class Index:
                         claim.id,
                         json.dumps(claim.to_dict(), ensure_ascii=False),
                         " ".join(claim_terms(claim)),
-                        " ".join(speaker_terms(claim, speakers)),
+                        by_speaker.get(claim.speaker)
+                        or by_speaker.setdefault(
+                            claim.speaker, " ".join(speaker_terms(claim, speakers))
+                        ),
                         int(superseded(claim)),
                     )
                 )

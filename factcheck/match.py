@@ -26,6 +26,9 @@ DEFAULT_LIMIT = 3
 DEFAULT_THRESHOLD = 50.0
 CANDIDATES = 20  # BM25 candidates rescored per query (quality set: same recall at 15-50)
 RETRIEVAL_TERMS = 12  # rarest query terms sent to FTS5 (see retrieval_terms)
+COMMON_FROM = 100_000  # records from which very common words are left out of retrieval
+COMMON_SHARE = 0.02  # "very common": held by more than 2% of the records
+MIN_RETRIEVAL_TERMS = 3
 TYPO_CUTOFF = 80  # rapidfuzz ratio for a vocabulary word to replace an unseen query word
 
 
@@ -187,10 +190,17 @@ class Matcher:
         """The query's RETRIEVAL_TERMS rarest terms: common words barely move BM25's ranking
         but make SQLite score every record that holds them (long sentences, big databases).
         """
-        if len(query.terms) <= RETRIEVAL_TERMS:
-            return list(query.terms)
         w = self.weights(query.terms)
-        return sorted(query.terms, key=lambda t: -w[t])[:RETRIEVAL_TERMS]
+        rarest = sorted(query.terms, key=lambda t: -w[t])[:RETRIEVAL_TERMS]
+        # In a big database a word held by more than COMMON_SHARE of the records costs FTS5
+        # a scan of tens of thousands of rows and adds almost nothing to BM25: leave it out
+        # while enough rarer words remain (its weight still counts in the score).
+        if self.index.size >= COMMON_FROM:
+            df = self.index.doc_freqs(rarest)
+            rare = [t for t in rarest if df[t] <= COMMON_SHARE * self.index.size]
+            if len(rare) >= MIN_RETRIEVAL_TERMS:
+                return rare
+        return rarest
 
     @staticmethod
     def fuzzy(query: Query, doc: _Doc) -> float:
@@ -232,18 +242,24 @@ class Matcher:
 
         def rank(x: tuple[float, bool, int]) -> float:
             speaks = bool(named and named <= self._docs[x[2]].speaker)
-            return round(x[0] - SUPERSEDED_PENALTY * x[1] + SPEAKER_BONUS * speaks, 1)
+            return x[0] - SUPERSEDED_PENALTY * x[1] + SPEAKER_BONUS * speaks
 
         scored.sort(key=lambda x: (-rank(x), x[2]))
         # Records whose terms are the same (the same claim checked twice, a re-worded copy)
-        # score alike; among equal ranks the one whose own words are closest comes first.
-        head = scored[: limit + TIE_WINDOW]
+        # score exactly alike; among them the one whose own words are closest to the query
+        # comes first. Every candidate tied with the last one shown takes part, so the top
+        # result does not depend on --limit.
+        if len(scored) > limit:
+            cut = rank(scored[limit - 1])
+            head = [x for x in scored if rank(x) >= cut]
+        else:
+            head = scored
         folded = fold(text)
         head.sort(key=lambda x: (-rank(x), -fuzz.ratio(folded, fold(self.claim(x[2]).text)), x[2]))
         matches = []
         for s, _, rowid in head[:limit]:
             claim = self.claim(rowid)
-            matches.append(Match(s, claim, speaker=self._by_name.get(claim.speaker)))
+            matches.append(Match(round(s, 1), claim, speaker=self._by_name.get(claim.speaker)))
         return self.explain(text, matches) if explain else matches
 
     def claim(self, rowid: int) -> Claim:
@@ -286,7 +302,6 @@ _WEIGHTS = (-5.808, 3.391, 4.693, 2.437, -3.459)
 SUPERSEDED_PENALTY = 3.0
 # Among near-equal scores, the records of the speaker the query names come first.
 SPEAKER_BONUS = 3.0
-TIE_WINDOW = 5  # candidates past the limit that may still win a tie on their own words
 
 
 @lru_cache(maxsize=1 << 14)  # names recur from sentence to sentence
@@ -304,7 +319,7 @@ def score(f: Features) -> float:
         + w_fuzzy * f.fuzzy
         + w_entity * f.entity_miss
     )
-    return round(100.0 / (1.0 + math.exp(-z)), 1)
+    return 100.0 / (1.0 + math.exp(-z))  # unrounded: ranks use it, matches show one decimal
 
 
 def find_matches(
