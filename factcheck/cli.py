@@ -937,7 +937,7 @@ def export(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Export the database; importing the export gives the same claims back.
+    """Export the database (json and jsonl import back to exactly the same claims).
 
     Examples:
 
