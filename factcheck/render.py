@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
-from factcheck.model import Claim, Match, Speaker
+from factcheck.model import Claim, Match, Source, Speaker
 
 # C0/C1 controls except tab and newline, DEL, and bidi overrides that can reorder a line.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -53,14 +53,16 @@ def status_label(claim: Claim) -> str:
     return "DISPUTED" if claim.disputed else claim.status.value
 
 
+def source_label(s: Source) -> str:
+    """What a reader needs of a source: its name, publisher, date and URL, or its kind."""
+    parts = [p for p in (s.name, s.publisher, s.date, s.url) if p]
+    if not parts:  # e.g. the seed report, which has no title, URL or date
+        parts = [f"{s.kind} ({s.ref})" if s.ref else s.kind]
+    return sanitize(", ".join(parts))
+
+
 def source_labels(claim: Claim) -> list[str]:
-    labels = []
-    for s in claim.sources:
-        parts = [p for p in (s.name, s.publisher, s.date, s.url) if p]
-        if not parts:  # e.g. the seed report, which has no title, URL or date
-            parts = [f"{s.kind} ({s.ref})" if s.ref else s.kind]
-        labels.append(sanitize(", ".join(parts)))
-    return labels
+    return [source_label(s) for s in claim.sources]
 
 
 def match_lines(m: Match) -> list[str]:
@@ -187,9 +189,7 @@ def detail_lines(detail: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((f"disputed by {d['speaker']}", d["text"]))
         if d["record"]:
             rows.append(("  their record", f"{d['record']['id']}: {d['record']['text']}"))
-    for s in c["sources"]:
-        parts = [s[k] for k in ("name", "publisher", "date", "url") if s.get(k)]
-        rows.append(("source", ", ".join(parts) or f"{s['kind']} ({s['ref']})"))
+    rows.extend(("source", source_label(Source(**s))) for s in c["sources"])
     if c["tags"]:
         rows.append(("tags", ", ".join(c["tags"])))
     for r in detail["related"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,11 @@ def test_list_at_80_columns_on_a_terminal_wraps() -> None:
     plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in visible]
     assert max(len(line) for line in plain) == 80
     assert any("established near Crimea." in line for line in plain)
+
+
+def test_show_labels_a_bare_source_by_its_kind(tmp_path: Path) -> None:
+    db = tmp_path / "db.json"
+    record = {"id": "a", "text": "A claim", "speaker": "S", "sources": [{"kind": "statement"}]}
+    db.write_text(json.dumps({"claims": [record]}), encoding="utf-8")
+    r = run("show", "a", "--db", str(db))
+    assert "source: statement\n" in r.stdout
