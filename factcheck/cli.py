@@ -888,6 +888,7 @@ def import_(
                 env, f"factcheck: skipped {sanitize_text(where)}: {sanitize_text(why)}"
             ),
             on_wait=lambda: _say(env, f"factcheck: waiting for another process writing {target}"),
+            progress=_import_progress(env),
         )
         if as_json:
             from factcheck.render import write_json
@@ -896,6 +897,22 @@ def import_(
         env.stderr.write(_import_summary(report))
         env.stdout.flush()
     raise typer.Exit(Exit.FOUND if report["read"] else Exit.NOT_FOUND)
+
+
+def _import_progress(env: Env) -> Callable[[int, int | None], None] | None:
+    """On a terminal: a bar counting records read, then a note while merging and writing."""
+    if not env.stderr_isatty:
+        return None
+    from factcheck.term import BuildProgress
+
+    bar = BuildProgress(env.stderr, "reading records")
+
+    def progress(done: int, total: int | None) -> None:
+        bar(done, total)
+        if total is not None:
+            _say(env, f"factcheck: merging {done:,} records and writing...")
+
+    return progress
 
 
 def _say(env: Env, line: str) -> None:

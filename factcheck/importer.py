@@ -73,6 +73,7 @@ def import_files(
     stdin: BinaryIO | None = None,
     on_skip: Callable[[str, str], None] | None = None,
     on_wait: Callable[[], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> dict[str, Any]:
     """Import ``files`` into the database at ``target`` (created if missing); a report.
 
@@ -80,6 +81,8 @@ def import_files(
     passed to ``on_skip``). The same id twice in the input with different texts is an error:
     the second would silently replace the first. The database is locked from reading to
     writing, so a concurrent import waits and then merges into the result of this one.
+    ``progress(records, None)`` is told the records read every 10,000, and
+    ``progress(n, n)`` once reading is done.
     """
     with locked(target, on_wait):
         existing = _existing(target)
@@ -104,6 +107,10 @@ def import_files(
                 continue
             assert record.claim is not None
             incoming.append(record.claim)
+            if progress and len(incoming) % 10_000 == 0:
+                progress(len(incoming), None)
+        if progress:
+            progress(len(incoming), len(incoming))
         result = merge(existing, incoming)
         changed = any((result.added, result.merged, result.changed, result.updated))
         written = not dry_run and (changed or not target.exists())

@@ -197,7 +197,8 @@ def print_speakers(console: Console, rows: Iterable[Any]) -> None:
 
 class BuildProgress:
     """A progress callback that draws a bar on stderr only once work is reported, and
-    removes it when done: a warm cache shows nothing."""
+    removes it when done: a warm cache shows nothing. ``total=None``: an unknown amount
+    (the bar pulses and counts); the call with ``done == total`` ends it."""
 
     def __init__(self, stderr: TextIO, label: str) -> None:
         self._stderr = stderr
@@ -205,7 +206,7 @@ class BuildProgress:
         self._progress: Any = None
         self._task: Any = None
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
         from rich.progress import (
             BarColumn,
             Progress,
@@ -221,6 +222,6 @@ class BuildProgress:
             self._progress = Progress(*columns, console=console, transient=True)
             self._progress.start()
             self._task = self._progress.add_task("", total=total)
-        self._progress.update(self._task, completed=min(done, total))
-        if done >= total:
+        self._progress.update(self._task, completed=done if total is None else min(done, total))
+        if total is not None and done >= total:
             self._progress.stop()

@@ -291,3 +291,13 @@ def test_a_huge_line_is_a_clear_error_not_a_memory_blowup(
     assert str(e.value).startswith("line longer than 1,000 characters: not claims data")
     assert f"({src}:2)" in str(e.value)
     assert not (tmp_path / "db.json").exists()
+
+
+def test_import_reports_progress(tmp_path: Path) -> None:
+    from factcheck.importer import import_files
+
+    src = tmp_path / "c.jsonl"
+    _big_jsonl(src, 25000, "p")
+    seen: list[tuple[int, int | None]] = []
+    import_files(tmp_path / "db.json", [str(src)], progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(10000, None), (20000, None), (25000, 25000)]
