@@ -9,6 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Speed is measured by benchmarks/, not by tests: no per-example deadline, so a loaded CI
+# machine cannot fail a property test by being slow.
+settings.register_profile("factcheck", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("factcheck")
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "data" / "claims.json"
