@@ -152,7 +152,7 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 def make_id(speaker: str, text: str, taken: Iterable[str]) -> str:
     """A readable, unique id: speaker's last name and the first content words of the text."""
-    from factcheck.normalize import STOPWORDS
+    from factcheck.rules import STOPWORDS
 
     who = normalize(speaker).split()[-1:] or ["claim"]
     words = [w for w in normalize(text).split() if w not in STOPWORDS and w != ","][:5]

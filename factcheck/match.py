@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from factcheck.index import Index
 from factcheck.model import Claim, Match, Speaker
-from factcheck.normalize import STOPWORDS, fold, is_number, normalize, stem, terms, terms_of
+from factcheck.normalize import fold, is_number, normalize, terms, terms_of
 
 DEFAULT_LIMIT = 3
 # Scores are calibrated so that THRESHOLD separates the quality set's true matches from
@@ -329,4 +329,4 @@ def find_matches(
     return Matcher(index).find(text, limit, threshold)
 
 
-__all__ = ["DEFAULT_LIMIT", "DEFAULT_THRESHOLD", "STOPWORDS", "Matcher", "find_matches", "stem"]
+__all__ = ["DEFAULT_LIMIT", "DEFAULT_THRESHOLD", "Matcher", "find_matches"]

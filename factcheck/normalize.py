@@ -14,11 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-# Word lists live in rules.py; re-exported here because match.py imports STOPWORDS from here.
-from factcheck.rules import SCALES as SCALES
-from factcheck.rules import STOPWORDS as STOPWORDS
-from factcheck.rules import SUFFIX_SCALES as SUFFIX_SCALES
-from factcheck.rules import UNITS as UNITS
+from factcheck.rules import SCALES, STOPWORDS, SUFFIX_SCALES, UNITS  # the word lists
 
 # Characters NFKC leaves alone that readers treat as the same.
 _CHAR_MAP = str.maketrans(
