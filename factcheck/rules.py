@@ -38,6 +38,30 @@ STOPWORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
+# Retrieval equivalents: names a reader writes one way and a record another. A country's
+# adjective is its name ("Polish airspace" is about Poland); a spelt-out name its initials
+# ("United States" = "U.S." = "US"). Applied to records and queries alike (normalize.terms_of).
+TERM_PHRASES = {
+    ("united", "states"): "us", ("united", "kingdom"): "uk", ("united", "nations"): "un",
+    ("european", "union"): "eu", ("soviet", "union"): "ussr",
+}  # fmt: skip
+DEMONYMS = {
+    "american": "america", "americans": "america", "russian": "russia", "russians": "russia",
+    "ukrainian": "ukraine", "ukrainians": "ukraine", "polish": "poland", "chinese": "china",
+    "british": "britain", "french": "france", "german": "germany", "germans": "germany",
+    "israeli": "israel", "israelis": "israel", "iranian": "iran", "iranians": "iran",
+    "syrian": "syria", "turkish": "turkey", "japanese": "japan", "korean": "korea",
+    "indian": "india", "mexican": "mexico", "mexicans": "mexico", "canadian": "canada",
+    "canadians": "canada", "australian": "australia", "italian": "italy", "spanish": "spain",
+    "saudi": "saudi", "egyptian": "egypt", "iraqi": "iraq", "afghan": "afghanistan",
+    "pakistani": "pakistan", "palestinian": "palestine", "palestinians": "palestine",
+    "estonian": "estonia", "lithuanian": "lithuania", "latvian": "latvia", "belarusian": "belarus",
+    "hungarian": "hungary", "romanian": "romania", "moldovan": "moldova", "georgian": "georgia",
+    "finnish": "finland", "swedish": "sweden", "norwegian": "norway", "danish": "denmark",
+    "dutch": "netherlands", "venezuelan": "venezuela", "cuban": "cuba", "brazilian": "brazil",
+    "nigerian": "nigeria", "kenyan": "kenya", "taiwanese": "taiwan", "vietnamese": "vietnam",
+}  # fmt: skip
+
 # --- Qualifiers of figures ------------------------------------------------------------------
 # A qualifier changes what a figure asserts, so it is kept beside the value instead of being
 # read as a different figure: "about 55,000" and "approximately 55,000" say the same thing.
@@ -221,6 +245,17 @@ GENERIC_SPEAKERS = frozenset(
     spokesman spokeswoman breaking update updated
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+# Record speakers that name no claimant: an unknown source and the
+# usual ClaimReview/PolitiFact stand-ins for "people online". A query naming someone else is
+# no contradiction of these, so they never get a speaker note (compared case-folded).
+PLACEHOLDER_SPEAKERS = frozenset(
+    {"unknown", "unknown fact-checker", "viral image", "viral images",
+     "viral video", "viral post", "viral claim", "social media", "facebook posts",
+     "facebook post", "instagram posts", "tiktok posts", "tweets", "bloggers", "blog posting",
+     "multiple sources", "chain email", "email", "various websites", "websites", "online posts",
+     "memes", "meme", "rumor", "rumors", "anonymous", "unidentified", "unnamed"}
+)  # fmt: skip
+
 # Words that mark a query as reporting a claim rather than asserting it: a disputed record
 # stated "as fact" gets a note, "reportedly" does not.
 HEDGES = frozenset(
