@@ -49,6 +49,7 @@ from factcheck.rules import (
     NOT_NEGATION,
     NOT_PLURAL,
     PASSIVE_ATTRIBUTION,
+    PLACEHOLDER_SPEAKERS,
     QUALIFIERS,
     RELATED_BELOW,
     SCALES,
@@ -61,7 +62,7 @@ from factcheck.rules import (
     YEAR_RANGE,
 )
 
-__all__ = ["Figure", "analyze", "extract_figures", "verdict"]
+__all__ = ["Figure", "analyze", "claimant", "extract_figures", "verdict"]
 
 # Verdict words.
 SAME = "same"
@@ -1005,6 +1006,8 @@ def _speaker_notes(q: _Text, r: _Text, claim: Claim, aliases: _Aliases) -> tuple
             return [
                 Note("disputed", f"the record is disputed: {_dispute_summary(claim)}", details)
             ], False
+        if record_names[0].casefold() in PLACEHOLDER_SPEAKERS:
+            return [], False  # "Unknown" said nothing a named speaker could contradict
         message = (
             f"speaker differs: the record attributes this to {record_names[0]}, not {who.name}"
         )
@@ -1044,6 +1047,13 @@ def analyze(
         notes.extend(_negation_notes(q, r))
     notes.extend(_date_notes(q, r, claim))
     return notes
+
+
+def claimant(text: str, speakers: Sequence[Speaker] = ()) -> Speaker | None:
+    """The known speaker ``text`` attributes its claim to ("Moscow denied ...", "according to
+    HRW ..."), or None; a speaker merely mentioned ("Russia annexed Crimea") is not one."""
+    who = _parse(text, _aliases(tuple(speakers))).claimant
+    return who.speaker if who is not None else None
 
 
 def verdict(notes: Sequence[Note], score: float) -> str:

@@ -9,27 +9,36 @@ query and of the record plus a fuzzy string ratio -> calibrated 0-100 score -> t
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from factcheck.index import Index
 from factcheck.model import Claim, Match, Speaker
-from factcheck.normalize import fold, is_number, normalize, terms, terms_of
+from factcheck.normalize import (
+    fold,
+    is_number,
+    name_terms,
+    normalize,
+    plain_words,
+    terms,
+    terms_of,
+)
 
 DEFAULT_LIMIT = 3
-# Scores are calibrated so that THRESHOLD separates the quality set's true matches from
-# unrelated claims (tests/quality): see README "Matching".
+# The score is a calibrated estimate of P(the record states the query's claim) x 100 (see
+# ``score``); 50 means "more likely right than wrong". Chosen on real data: README "Matching".
 DEFAULT_THRESHOLD = 50.0
-CANDIDATES = 20  # BM25 candidates rescored per query (quality set: same recall at 15-50)
-RETRIEVAL_TERMS = 12  # rarest query terms sent to FTS5 (see retrieval_terms)
+CANDIDATES = 30  # BM25 candidates rescored per query (CheckThat!: 94% of answers in the top 30)
+RETRIEVAL_TERMS = 32  # rarest query terms sent to FTS5: every term of nearly any sentence
 COMMON_FROM = 100_000  # records from which very common words are left out of retrieval
 COMMON_SHARE = 0.02  # "very common": held by more than 2% of the records
 MIN_RETRIEVAL_TERMS = 3
 TYPO_CUTOFF = 80  # rapidfuzz ratio for a vocabulary word to replace an unseen query word
+# Two candidates whose terms overlap this much (Jaccard) are the same claim worded twice
+# (or a figure and its update): neither counts as the other's competitor in ``margin``.
+NEAR_DUPLICATE = 0.5
 
 
 class Query(NamedTuple):
@@ -39,22 +48,41 @@ class Query(NamedTuple):
     speaker: Speaker | None  # a speaker the query names, aliases resolved
     entities: tuple[str, ...] = ()  # terms of capitalised words: names, places, organisations
     corrections: tuple[tuple[str, str], ...] = ()
+    # Terms of a named speaker's canonical name that the query did not write ("moscow" for
+    # "Kremlin"): they may match the speaker column but are not missed when they do not.
+    implied: frozenset[str] = frozenset()
 
 
 class Features(NamedTuple):
-    query_coverage: float  # IDF share of the query found in the record (text or speaker)
-    record_coverage: float  # IDF share of the record's text found in the query
-    evidence: float  # IDF mass of the matched terms, in units of the rarest possible term
-    fuzzy: float  # rapidfuzz token_sort_ratio of the term strings, 0-1
+    """What the calibrated score is computed from; each is comparable across databases
+    (IDF-weighted shares and ratios, not raw BM25 values, which grow with the database)."""
+
+    evidence: float  # log1p(IDF mass of the matched terms / the rarest possible term's IDF)
+    query_coverage: float  # IDF share of the query's terms found in the record
+    text_coverage: float  # IDF share of the record's text terms found in the query
+    title_coverage: float  # the same for its source titles (= text_coverage without one)
+    margin: float  # BM25 lead over (or gap to) the best other non-near-duplicate, -1..1,
+    # times sqrt(text_coverage): standing out among weak candidates proves nothing
     entity_miss: float  # share of the query's named entities the record does not mention
 
 
 class _Doc(NamedTuple):
     terms: frozenset[str]
+    title: frozenset[str]
     speaker: frozenset[str]
     total: float  # summed IDF weight of the text terms
-    text: str  # the text terms joined, for the fuzzy ratio
+    title_total: float  # of the title terms (0 without a title)
+    text: str  # the text terms joined
     superseded: bool  # a later record updates this one's figure
+
+
+class Candidate(NamedTuple):
+    """One retrieved record with its features and calibrated score (unrounded)."""
+
+    rowid: int
+    bm25: float
+    features: Features
+    score: float
 
 
 _DOC_CACHE = 200_000  # candidate documents kept between queries (a few tens of MB at most)
@@ -86,10 +114,11 @@ class Matcher:
 
     def parse(self, text: str) -> Query:
         """Normalise a query, resolve a named speaker and correct unseen words."""
-        norm = normalize(text)
+        norm = normalize(plain_words(text))
         tokens = norm.split()
         speaker: Speaker | None = None
         out: list[str] = []
+        implied: set[str] = set()
         i = 0
         while i < len(tokens):
             longest = self._alias_starts.get(tokens[i], 0)
@@ -97,7 +126,13 @@ class Matcher:
                 sp = self._aliases.get(tuple(tokens[i : i + n]))
                 if sp is not None:
                     speaker = speaker or sp
+                    # The words as written stay (a record may say "Russia" too); the
+                    # canonical name is added so the speaker column can match.
+                    out.extend(tokens[i : i + n])
                     out.extend(self._canonical[sp.name])
+                    implied.update(
+                        self._canonical_terms[sp.name] - set(terms_of(tokens[i : i + n]))
+                    )
                     i += n
                     break
             else:
@@ -115,7 +150,7 @@ class Matcher:
                     w = best
             fixed.append(w)
         fixes = dict(corrections)
-        entities = [fixes.get(t, t) for w in _capitalised(text) for t in _word_terms(w)]
+        entities = [fixes.get(t, t) for t in name_terms(text)]
         return Query(
             text,
             norm,
@@ -123,6 +158,7 @@ class Matcher:
             speaker,
             tuple(dict.fromkeys(entities)),
             tuple(corrections),
+            frozenset(implied),
         )
 
     def correct(self, word: str) -> str | None:
@@ -161,28 +197,45 @@ class Matcher:
             return
         if len(self._docs) + len(missing) > _DOC_CACHE:
             self._docs.clear()
-        for rowid, (text_terms, speaker_terms, superseded) in self.index.doc_terms(missing).items():
+        rows = self.index.doc_terms(missing)
+        for rowid, (text_terms, title_terms, speaker_terms, superseded) in rows.items():
             terms_set = frozenset(text_terms.split())
-            w = self.weights(terms_set)
-            total = sum(w[t] for t in terms_set) or 1.0
+            title_set = frozenset(title_terms.split())
+            w = self.weights(terms_set | title_set)
             self._docs[rowid] = _Doc(
-                terms_set, frozenset(speaker_terms.split()), total, text_terms, superseded
+                terms_set,
+                title_set,
+                frozenset(speaker_terms.split()),
+                sum(w[t] for t in terms_set) or 1.0,
+                sum(w[t] for t in title_set),
+                text_terms,
+                superseded,
             )
 
-    def features(self, query: Query, doc: _Doc) -> Features:
-        """Evidence that ``doc`` states ``query``; ``fuzzy`` is left at 1.0 (see ``fuzzy``)."""
+    def features(self, query: Query, doc: _Doc, bm25: float, rival: float) -> Features:
+        """Evidence that ``doc`` states ``query``; ``rival`` is the best BM25 score among the
+        other candidates that are not near-duplicates of it."""
         w = self.weights(query.terms)
-        q_total = sum(w[t] for t in query.terms) or 1.0
-        matched_text = sum(w[t] for t in query.terms if t in doc.terms)
-        matched = matched_text + sum(
-            w[t] for t in query.terms if t in doc.speaker and t not in doc.terms
+        q = set(query.terms)
+        text = sum(w[t] for t in q & doc.terms)
+        title = sum(w[t] for t in q & doc.title) if doc.title_total else 0.0
+        hits = q & (doc.terms | doc.title | doc.speaker)
+        matched = sum(w[t] for t in hits)
+        missed = sum(
+            1
+            for e in query.entities
+            if e not in doc.terms and e not in doc.title and e not in doc.speaker
         )
-        missed = sum(1 for e in query.entities if e not in doc.terms and e not in doc.speaker)
+        text_coverage = text / doc.total
+        q_total = sum(w[t] for t in q if t in hits or t not in query.implied) or 1.0
         return Features(
+            math.log1p(matched / self._rarest),
             matched / q_total,
-            matched_text / doc.total,
-            matched / self._rarest,
-            1.0,
+            text_coverage,
+            title / doc.title_total if doc.title_total else text_coverage,
+            # Without a rival (a tiny database, a rare word) there is nothing to stand out
+            # from: no evidence either way.
+            (bm25 - rival) / max(bm25, rival) * math.sqrt(text_coverage) if rival > 0 else 0.0,
             missed / len(query.entities) if query.entities else 0.0,
         )
 
@@ -202,10 +255,28 @@ class Matcher:
                 return rare
         return rarest
 
-    @staticmethod
-    def fuzzy(query: Query, doc: _Doc) -> float:
-        """rapidfuzz token_sort_ratio of the two term strings, 0-1: the costly feature."""
-        return fuzz.token_sort_ratio(" ".join(query.terms), doc.text) / 100.0
+    def candidates(
+        self, query: Query, depth: int = CANDIDATES, exclude: Collection[int] = ()
+    ) -> list[Candidate]:
+        """The ``depth`` best records by BM25, each with its features and calibrated score,
+        in BM25 order (``find`` re-ranks them); rows in ``exclude`` are left out."""
+        found = self.index.candidates(self.retrieval_terms(query), depth + len(exclude))
+        if exclude:
+            found = [(r, s) for r, s in found if r not in exclude][:depth]
+        self._load_documents([r for r, _ in found])
+        docs = [self._docs[r] for r, _ in found]
+        sets = [d.terms | d.title for d in docs]
+        out = []
+        for i, (rowid, bm25) in enumerate(found):
+            rival = 0.0
+            for j, (_, other) in enumerate(found):
+                # BM25 order: the first rival found is the best one.
+                if j != i and _jaccard(sets[i], sets[j]) < NEAR_DUPLICATE:
+                    rival = other
+                    break
+            f = self.features(query, docs[i], bm25, rival)
+            out.append(Candidate(rowid, bm25, f, score(f)))
+        return out
 
     def find(
         self,
@@ -214,37 +285,39 @@ class Matcher:
         threshold: float = DEFAULT_THRESHOLD,
         *,
         explain: bool = True,
+        exclude: Iterable[str] = (),
     ) -> list[Match]:
         """The best ``limit`` claims scoring at least ``threshold``, best first.
 
         With ``explain`` (the default) each match carries notes on what differs and a verdict.
+        Claims whose ids are in ``exclude`` are left out, as if not in the database (to look
+        past records already seen; the benchmark uses it to remove a query's answer).
         """
         query = self.parse(text)
         if not query.terms or limit <= 0:
             return []
-        rowids = self.index.candidates(self.retrieval_terms(query), max(CANDIDATES, limit))
-        self._load_documents(rowids)
-        figures = {t for t in query.terms if is_number(t)}
-        scored = []
-        for rowid in rowids:
-            doc = self._docs[rowid]
-            f = self.features(query, doc)
-            # The fuzzy ratio is the costly part: skip it where even a perfect one cannot
-            # lift the score to the threshold (most sentences of a checked article).
-            if threshold > 0 and score(f) < threshold:
-                continue
-            s = score(f._replace(fuzzy=self.fuzzy(query, doc)))
-            if s >= threshold:
-                # An updated figure ranks after its update unless the query cites it.
-                behind = doc.superseded and not (figures & doc.terms)
-                scored.append((s, behind, rowid))
-        named = self._canonical_terms.get(query.speaker.name) if query.speaker else None
+        skip = self.index.rowids(exclude) if exclude else set()
+        scored = [
+            (c.score, c.rowid)
+            for c in self.candidates(query, max(CANDIDATES, limit), skip)
+            if c.score >= threshold
+        ]
+        named = None
+        if query.speaker is not None:
+            from factcheck.analyze import claimant  # only for queries that name a speaker
 
-        def rank(x: tuple[float, bool, int]) -> float:
-            speaks = bool(named and named <= self._docs[x[2]].speaker)
-            return x[0] - SUPERSEDED_PENALTY * x[1] + SPEAKER_BONUS * speaks
+            said = claimant(text, self.index.speakers)
+            named = self._canonical_terms.get(said.name) if said else None
 
-        scored.sort(key=lambda x: (-rank(x), x[2]))
+        best = max((x[0] for x in scored), default=0.0)
+
+        def rank(x: tuple[float, int]) -> tuple[bool, float]:
+            # "Moscow denied ...": what the named claimant said comes first, if it matches
+            # nearly as well as the best record.
+            speaks = bool(named and named <= self._docs[x[1]].speaker)
+            return speaks and x[0] >= SPEAKER_FIRST * best, x[0]
+
+        scored.sort(key=lambda x: (rank(x), -x[1]), reverse=True)
         # Records whose terms are the same (the same claim checked twice, a re-worded copy)
         # score exactly alike; among them the one whose own words are closest to the query
         # comes first. Every candidate tied with the last one shown takes part, so the top
@@ -255,12 +328,43 @@ class Matcher:
         else:
             head = scored
         folded = fold(text)
-        head.sort(key=lambda x: (-rank(x), -fuzz.ratio(folded, fold(self.claim(x[2]).text)), x[2]))
+        head.sort(
+            key=lambda x: (*rank(x), fuzz.ratio(folded, fold(self.claim(x[1]).text)), -x[1]),
+            reverse=True,
+        )
+        head = self._updates_first(head, scored, query)
         matches = []
-        for s, _, rowid in head[:limit]:
+        for s, rowid in head[:limit]:
             claim = self.claim(rowid)
             matches.append(Match(round(s, 1), claim, speaker=self._by_name.get(claim.speaker)))
         return self.explain(text, matches) if explain else matches
+
+    def _updates_first(
+        self, head: list[tuple[float, int]], scored: list[tuple[float, int]], query: Query
+    ) -> list[tuple[float, int]]:
+        """A record that a later one updates (46,000 -> 55,000) comes right after its update
+        when the update is above the threshold too, unless the query cites the earlier
+        record's figure without the update's own one."""
+        figures = {t for t in query.terms if is_number(t)}
+        out = list(head)
+        for x in head:
+            doc = self._docs[x[1]]
+            if not doc.superseded:
+                continue
+            newer = {r.id for r in self.claim(x[1]).related if r.relation == "updated-by"}
+            update = next((y for y in scored if self.claim(y[1]).id in newer), None)
+            if update is None:
+                continue
+            own = self._docs[update[1]].terms - doc.terms  # the update's new figure, etc.
+            if figures & doc.terms and not figures & own:
+                continue  # "Zelensky said 46,000 ...": the earlier record is what was cited
+            at = out.index(x)
+            out.pop(at)
+            if update in out:
+                out.insert(out.index(update) + 1, x)
+            else:
+                out[at:at] = [update, x]
+        return out
 
     def claim(self, rowid: int) -> Claim:
         """A candidate's record (cached, bounded)."""
@@ -284,41 +388,37 @@ class Matcher:
         return out
 
 
-_CAPITALISED = re.compile(r"\b[^\W\d_][\w'\u2019.-]*")
+# Logistic-regression weights (intercept, then one per feature of ``Features``, with the
+# transforms in ``score``) fitted by ``python benchmarks/realdata.py --fit`` on four fifths of
+# the CheckThat! tweets (with and without their answer in the database) and our quality set.
+_WEIGHTS = (-5.743, 2.530, 0.963, 0.677, 2.156, 8.849, -1.561)
 
 
-def _capitalised(text: str) -> list[str]:
-    """Words written with a capital, as a reader names people, places and bodies.
-
-    A sentence's first word counts too ("China agreed ..."); stop words drop out later.
-    """
-    return [w for w in _CAPITALISED.findall(text) if w[0].isupper()]
+# A record of the speaker a query names as its claimant ("Moscow denied ...") comes first when
+# its score is at least this share of the best one.
+SPEAKER_FIRST = 0.5
 
 
-# Logistic-regression weights fitted on tests/quality/cases.json (true record vs the top
-# candidates of unrelated queries), so a score is an estimate of P(same claim) x 100.
-_WEIGHTS = (-5.808, 3.391, 4.693, 2.437, -3.459)
-# Among near-equal scores, a figure that a later record updates ranks after its update.
-SUPERSEDED_PENALTY = 3.0
-# Among near-equal scores, the records of the speaker the query names come first.
-SPEAKER_BONUS = 3.0
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 1.0
 
 
-@lru_cache(maxsize=1 << 14)  # names recur from sentence to sentence
-def _word_terms(word: str) -> tuple[str, ...]:
-    return tuple(terms_of(normalize(word).split()))
-
-
-def score(f: Features) -> float:
-    """Calibrated 0-100 confidence that the record states the queried claim."""
-    b, w_cover, w_evidence, w_fuzzy, w_entity = _WEIGHTS
-    z = (
-        b
-        + w_cover * math.sqrt(f.record_coverage)
-        + w_evidence * math.log1p(f.evidence)
-        + w_fuzzy * f.fuzzy
-        + w_entity * f.entity_miss
+def transformed(f: Features) -> tuple[float, ...]:
+    """The model's inputs: square roots spread the coverages' high end, where matches are."""
+    return (
+        f.evidence,
+        math.sqrt(f.query_coverage),
+        math.sqrt(f.text_coverage),
+        math.sqrt(f.title_coverage),
+        f.margin,
+        f.entity_miss,
     )
+
+
+def score(f: Features, weights: Sequence[float] = _WEIGHTS) -> float:
+    """Calibrated 0-100 confidence that the record states the queried claim."""
+    z = weights[0] + sum(w * x for w, x in zip(weights[1:], transformed(f), strict=True))
     return 100.0 / (1.0 + math.exp(-z))  # unrounded: ranks use it, matches show one decimal
 
 

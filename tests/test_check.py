@@ -23,6 +23,9 @@ ZORB = "The Zorbian central bank raised interest rates to 14 percent in March."
 QUUX = "The Quuxville suspension bridge collapsed during a storm in 1987."
 MARS = "Astronomers detected liquid water beneath the southern polar ice cap of Mars."
 CLAIMS = {"zorb-rates": ZORB, "quux-bridge": QUUX, "mars-water": MARS}
+# An exact restatement of a record in a three-record database: the calibrated score has little
+# IDF evidence to go on there, yet it must be a confident match.
+EXACT = 90.0
 
 # Sentences sharing no indexed term with the claims above.
 FILLER = [
@@ -159,7 +162,7 @@ def test_to_dict_keys_and_values(matcher: Matcher) -> None:
     assert (d["file"], d["line"], d["sentence"], d["matched"]) == ("a.txt", 1, ZORB, True)
     assert len(d["matches"]) == 1
     assert list(d["matches"][0]) == ["score", "claim", "notes", "verdict"]
-    assert d["matches"][0]["score"] == 100.0
+    assert d["matches"][0]["score"] >= EXACT  # the sentence is the record's own text
     assert d["matches"][0]["claim"]["id"] == "zorb-rates"
 
 
@@ -219,6 +222,9 @@ def test_disputed_counts_a_sentence_once(make_db: Callable[..., Path]) -> None:
         make_db(
             claim("a", QUUX, "News report", status="disputed"),
             claim("b", QUUX.replace("1987", "1988"), "Mayor", status="disputed"),
+            # Other topics, so that the words the two share are rare, as in a real database.
+            claim("zorb-rates", ZORB, "Zorbian central bank"),
+            claim("mars-water", MARS, "Astronomers"),
         )
     )
     summary = Summary()
