@@ -829,21 +829,24 @@ def test_jsonl_writer_round_trip_is_exact() -> None:
 def test_csv_writer_output() -> None:
     text = write_to_string("csv", SAMPLE)
     assert text.splitlines()[0] == (
-        "id,text,speaker,date,status,verdict,tags,source_url,source_publisher"
+        "id,text,speaker,date,status,verdict,tags,source_url,source_publisher,source_title"
     )
     assert text.endswith(
-        "millbrook-hand-made,Millbrook was founded in 1802.,City of Millbrook,,undisputed,,,,\n"
+        "millbrook-hand-made,Millbrook was founded in 1802.,City of Millbrook,,undisputed,,,,,\n"
     )
 
 
 def csv_fields(c: Claim) -> tuple[Any, ...]:
     src = c.sources[0] if c.sources else Source("web")
-    return (c.id, c.text, c.speaker, c.date, c.status, c.verdict, c.tags, src.url, src.publisher)
+    return (
+        c.id, c.text, c.speaker, c.date, c.status, c.verdict, c.tags, src.url, src.publisher,
+        src.name,
+    )  # fmt: skip
 
 
 def claimreview_fields(c: Claim) -> tuple[Any, ...]:
     src = c.sources[0] if c.sources else Source("web")
-    return (c.text, c.speaker, c.date, c.verdict, src.url, src.publisher)
+    return (c.text, c.speaker, c.date, c.verdict, src.url, src.publisher, src.name)
 
 
 def test_csv_round_trip() -> None:
@@ -1038,3 +1041,25 @@ def test_real_claimskg_csv() -> None:
         rows += len(records)
         errors += len(errors_of(records))
     assert (rows, errors) == (510, 124)  # AAP (100) and Africa Check (24) have no claim text
+
+
+def test_fact_check_titles_are_kept_as_source_names() -> None:
+    """The review's headline says what a claim leaves implicit: every reader keeps it."""
+    review = {
+        "@type": "ClaimReview",
+        "claimReviewed": "A video shows a 10-meter-long anaconda.",
+        "name": "Does Video Show a 10-Meter-Long Anaconda?",
+        "url": "https://example.org/anaconda",
+        "reviewRating": {"alternateName": "False"},
+    }
+    (record,) = reader("claimreview")(io.StringIO(json.dumps(review)), source="t.json")
+    assert record.claim is not None
+    assert record.claim.sources[0].name == "Does Video Show a 10-Meter-Long Anaconda?"
+    review["headline"] = review.pop("name")
+    (record,) = reader("claimreview")(io.StringIO(json.dumps(review)), source="t.json")
+    assert record.claim is not None
+    assert record.claim.sources[0].name == "Does Video Show a 10-Meter-Long Anaconda?"
+    rows = "text,speaker,title,url\nAnaconda video,Unknown,Is It Real?,https://e.org/a\n"
+    (row,) = reader("csv")(io.StringIO(rows), source="t.csv")
+    assert row.claim is not None
+    assert row.claim.sources[0].name == "Is It Real?"

@@ -9,8 +9,9 @@ skipped; elsewhere a non-ClaimReview object is an error record.
 Mapping (see the shared data README): ``claimReviewed`` -> text; ``itemReviewed.author.name``
 -> speaker (generic claimants such as "Bloggers" keep their name; none -> "Unknown");
 ``itemReviewed.datePublished``, else the review's ``datePublished`` -> date;
-``reviewRating.alternateName`` -> verdict -> status; the review ``url``, ``author.name`` (the
-checker; else ``publisher.name``) and ``datePublished`` -> one ``fact-check`` source; tag
+``reviewRating.alternateName`` -> verdict -> status; the review ``url``, ``name`` (else
+``headline``: the fact-check's title), ``author.name`` (the checker; else ``publisher.name``)
+and ``datePublished`` -> one ``fact-check`` source; tag
 ``checker:<name>``; a disputed verdict adds the checker's dispute. Id: ``cr-`` + sha1 of the
 review URL and the normalised text. Other fields (appearance, ratingValue, sdPublisher...) are
 ignored.
@@ -192,6 +193,7 @@ def _record(node: Any, where: str, table: VerdictTable) -> Record:
     verdict = clean_text(rating.get("alternateName")) if isinstance(rating, dict) else None
     checker = _name(node.get("author")) or _name(node.get("publisher"))
     url = clean_text(node.get("url"))
+    title = clean_text(node.get("name")) or clean_text(node.get("headline"))
     status = table.status(verdict)
     claim = Claim(
         id=stable_id(ID_PREFIX, url, text),
@@ -202,7 +204,9 @@ def _record(node: Any, where: str, table: VerdictTable) -> Record:
         disputed_by=(dispute_for(verdict, checker),)
         if verdict is not None and status is Status.DISPUTED
         else (),
-        sources=(Source("fact-check", None, url, checker, review_date),),
+        # The review's headline often says what the claim leaves implicit: kept as the
+        # fact-check's title (searched and shown).
+        sources=(Source("fact-check", title, url, checker, review_date),),
         tags=(f"checker:{checker}",) if checker else (),
         verdict=verdict,
     )
@@ -226,6 +230,8 @@ def to_claimreview(claim: Claim) -> dict[str, Any]:
     review: dict[str, Any] = {"@context": "https://schema.org", "@type": "ClaimReview"}
     if src is not None and src.url:
         review["url"] = src.url
+    if src is not None and src.name:
+        review["name"] = src.name
     if src is not None and src.date:
         review["datePublished"] = src.date
     if src is not None and src.publisher:

@@ -1,18 +1,20 @@
 """CSV (and TSV) with a header row, columns mapped to our fields.
 
-Export header: ``id,text,speaker,date,status,verdict,tags,source_url,source_publisher``;
-``tags`` are joined with ``;``, the source is the claim's first source that has a URL (else
-its first source). Lines end in ``\\n`` (write to a stream opened with ``newline=""``);
-fields holding newlines, quotes or commas are quoted, and a row holding a bare ``\\r`` is
-quoted in full (csv leaves a lone ``\\r`` bare otherwise, and readers split rows there).
+Export header: ``id,text,speaker,date,status,verdict,tags,source_url,source_publisher,
+source_title`` (one line; columns are only ever appended). ``tags`` are joined with ``;``;
+the source is the claim's first source that has a URL (else its first source). Lines end in
+``\\n`` (write to a stream opened with ``newline=""``); fields holding newlines, quotes or
+commas are quoted, and a row holding a bare ``\\r`` is quoted in full (csv leaves a lone
+``\\r`` bare otherwise, and readers split rows there).
 Cells are written as they are: no escaping of spreadsheet formulas (``=...``), which would
 change the text on the way back.
 
 Import: ``mapping`` maps our field to a column name, e.g. ``{"text": "statement", "speaker":
-"who"}``. Fields: id, text, speaker, date, status, verdict, tags, url, publisher, quote. A
-field not in ``mapping`` is read from a column of its own name if there is one (any case;
-``url`` and ``publisher`` also from ``source_url``/``source_publisher``), so an export reads
-back with no mapping at all. Rules per row:
+"who"}``. Fields: id, text, speaker, date, status, verdict, tags, url, publisher, quote,
+title (the fact-check's headline, kept as its source's name). A field not in ``mapping`` is
+read from a column of its own name if there is one (any case; ``url``, ``publisher`` and
+``title`` also from ``source_url``, ``source_publisher``, ``source_title``, and ``title``
+from ``headline``), so an export reads back with no mapping at all. Rules per row:
 
 * text empty -> error record. speaker empty -> "Unknown".
 * id: kept if given (it must be a valid id), else ``csv-`` + sha1 of url and normalised text.
@@ -20,7 +22,7 @@ back with no mapping at all. Rules per row:
 * status: the status cell if there is one (disputed, undisputed or unverified, any case),
   else from the verdict through ``factcheck.verdicts``, else unverified.
 * tags: split on ``;`` and ``,``; a Python list literal (``"['a', 'b']"``) is read as a list.
-* url / publisher: one source, kind ``fact-check`` when there is a verdict, else ``web``.
+* url / publisher / title: one source, kind ``fact-check`` when there is a verdict, else ``web``.
 * disputed with a verdict: the publisher's (the checker's) dispute.
 
 Quoted fields may hold bare ``\\r`` and newlines (read with ``newline=""``); a BOM is dropped;
@@ -62,12 +64,17 @@ HEADER = (
     "tags",
     "source_url",
     "source_publisher",
+    "source_title",  # added after the others: columns are only ever appended
 )
-FIELDS = ("id", "text", "speaker", "date", "status", "verdict", "tags", "url", "publisher", "quote")
+FIELDS = (
+    "id", "text", "speaker", "date", "status", "verdict", "tags", "url", "publisher", "quote",
+    "title",
+)  # fmt: skip
 # Columns tried, in order, for a field the mapping leaves out.
 _DEFAULT_COLUMNS = {f: (f,) for f in FIELDS} | {
     "url": ("source_url", "url"),
     "publisher": ("source_publisher", "publisher"),
+    "title": ("source_title", "title", "headline"),
 }
 
 
@@ -244,9 +251,10 @@ def _record(
     else:
         status = table.status(verdict)
     publisher = clean_text(values.get("publisher"))
+    title = clean_text(values.get("title"))
     sources: tuple[Source, ...] = ()
-    if url or publisher:
-        sources = (Source("fact-check" if verdict else "web", None, url, publisher),)
+    if url or publisher or title:
+        sources = (Source("fact-check" if verdict else "web", title, url, publisher),)
     claim = Claim(
         id=cid,
         text=text,
@@ -284,6 +292,7 @@ def write(claims: Iterable[Claim], out: TextIO) -> int:
             ";".join(claim.tags),
             (src.url if src else None) or "",
             (src.publisher if src else None) or "",
+            (src.name if src else None) or "",
         )
         (quoted if any("\r" in field for field in row) else plain).writerow(row)
         count += 1
