@@ -332,7 +332,7 @@ def fetch(
                 raise
             return Response(final_url, resp.status, resp.headers, body, wire, size)
 
-    return _with_retries(url, opts, attempt)
+    return _with_retries(opts, attempt)
 
 
 def download(
@@ -412,7 +412,7 @@ def download(
                     raise _file_error(part, e, url) from None
                 return _finish(part, target, final_url, hasher, start + size, start, wire, expected)
 
-    return _with_retries(url, opts, attempt)
+    return _with_retries(opts, attempt)
 
 
 def search_claims(
@@ -598,7 +598,7 @@ class _Retry(Exception):
         self.wait = wait
 
 
-def _with_retries(url: str, opts: FetchOptions, attempt: Callable[[], T]) -> T:
+def _with_retries(opts: FetchOptions, attempt: Callable[[], T]) -> T:
     """``attempt()``, repeated after a pause while it raises _Retry, at most ``retries`` more."""
     tries = 0
     while True:
@@ -1004,6 +1004,8 @@ def _error_body(resp: http.client.HTTPResponse, url: str, opts: FetchOptions) ->
             for piece in decoder.feed(chunk):
                 pieces.append(piece[: ERROR_BODY_LIMIT - kept])
                 kept += len(pieces[-1])
+                if kept >= ERROR_BODY_LIMIT:
+                    break  # decoding on would only spend time on a gzip bomb
     except (OSError, http.client.HTTPException, FetchError):
         # the status is the error; its body is only a detail, and may be cut short
         return b"".join(pieces)
