@@ -143,8 +143,11 @@ def test_top_k_on_a_subset_of_rows(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_equal_scores_are_ordered_by_row() -> None:
     m = v.quantize(np.tile(unit(1, 8)[0], (6, 1)))
-    ids, _ = v.top_k(m, m.decode([0])[0], 4)
-    np.testing.assert_array_equal(ids, [0, 1, 2, 3])
+    q = m.decode([0])[0]
+    np.testing.assert_array_equal(v.top_k(m, q, 4)[0], [0, 1, 2, 3])
+    # Also when the rows come in another order, and when ties straddle the k-th place.
+    np.testing.assert_array_equal(v.top_k(m, q, 3, rows=[5, 3, 1, 4, 0, 2])[0], [0, 1, 2])
+    np.testing.assert_array_equal(v.top_k_many(m, q[None], 2, rows=[4, 5, 2])[0][0], [2, 4])
 
 
 def test_k_zero_and_bad_queries() -> None:
