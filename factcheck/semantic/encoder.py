@@ -33,7 +33,9 @@ Progress = Callable[[int, int], None]
 # Texts are tokenised this many at a time and sorted by length inside each window, so batches
 # hold texts of about the same length (little padding) while memory stays flat on big inputs.
 TOKENIZE_WINDOW = 4096
-DEFAULT_BATCH_SIZE = 32
+# Small batches embed fastest here: 4-16 texts gave 56-66 claims/s, 32 gave 47, 64 gave 46
+# (1 thread, 400 claims, median of 4 interleaved runs): less padding, attention stays in cache.
+DEFAULT_BATCH_SIZE = 8
 OUTPUT_NAME = "last_hidden_state"
 
 
