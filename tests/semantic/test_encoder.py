@@ -230,3 +230,10 @@ def test_missing_numpy_is_a_clear_error() -> None:
         "install the semantic extra: pip install 'factcheck[semantic]'"
     )
     assert out.stdout.splitlines() == [line, line]
+
+
+def test_default_threads_is_the_usable_cores_up_to_four() -> None:
+    import os
+
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert encoder_module.default_threads() == max(1, min(4, usable or 1))
