@@ -196,8 +196,9 @@ def install_model(
     ``dest_dir`` is always complete. The staging folder keeps what was downloaded, so a second
     call after an interruption goes on from there (resuming inside a file is ``download``'s
     business), and files of a folder being replaced that still pass are reused, not fetched
-    again. ``progress(done, total)`` counts bytes over all files. A folder at ``dest_dir``
-    that factcheck did not install is never deleted: that is an error instead.
+    again. ``progress(done, total)`` counts bytes over all files. A folder at ``dest_dir`` is
+    replaced only if it is empty or factcheck installed it (its ``factcheck-model.json``);
+    any other is an error, never deleted.
     ``manifest`` is for tests; callers keep the pinned default.
     """
     from factcheck.store import locked  # flock-based; only installers pay for importing store
@@ -214,7 +215,7 @@ def install_model(
         _fetch_all(staging, dest, manifest, download, base_url, progress)
         _write_marker(staging, manifest)
         _fsync_dir(staging)
-        _swap_into_place(staging, dest, manifest)
+        _swap_into_place(staging, dest)
     return dest
 
 
@@ -289,14 +290,13 @@ def _write_marker(staging: Path, manifest: tuple[ModelFile, ...]) -> None:
     os.replace(tmp, staging / MARKER_FILE)
 
 
-def _swap_into_place(staging: Path, dest: Path, manifest: tuple[ModelFile, ...]) -> None:
+def _swap_into_place(staging: Path, dest: Path) -> None:
     old = dest.parent / f".{dest.name}.old"
     if old.exists():  # left by a crash between the two renames below
         shutil.rmtree(old)
     if dest.exists():
-        ours = {f.name for f in manifest} | {MARKER_FILE}
-        foreign = sorted(p.name for p in dest.iterdir() if p.name not in ours)
-        if not dest.is_dir() or (foreign and not (dest / MARKER_FILE).is_file()):
+        ours = dest.is_dir() and (dest / MARKER_FILE).is_file()
+        if not ours and not (dest.is_dir() and not any(dest.iterdir())):
             raise ModelError(
                 "refusing to replace a folder factcheck did not install",
                 str(dest),

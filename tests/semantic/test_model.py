@@ -259,6 +259,15 @@ def test_a_foreign_folder_is_never_deleted(tmp_path: Path) -> None:
     assert (dest / "notes.txt").read_text(encoding="utf-8") == "my own files"
 
 
+def test_a_folder_with_model_files_but_no_marker_is_not_ours(tmp_path: Path) -> None:
+    dest = tmp_path / "hand-made"
+    dest.mkdir()
+    (dest / "model.onnx").write_bytes(b"someone's own model")
+    with pytest.raises(ModelError, match="refusing to replace"):
+        install(dest, FakeDownload())
+    assert (dest / "model.onnx").read_bytes() == b"someone's own model"
+
+
 def test_an_empty_folder_is_filled(tmp_path: Path) -> None:
     dest = tmp_path / "empty"
     dest.mkdir()
