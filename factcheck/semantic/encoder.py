@@ -40,11 +40,13 @@ OUTPUT_NAME = "last_hidden_state"
 
 
 def default_threads() -> int:
-    """Intra-op threads: every core, up to four.
+    """Intra-op threads: every usable core, up to four.
 
     Measured on the 2-core machine while other jobs kept it busy (load average 2.5-3), 300
-    claims per run, 6 interleaved runs: 1 thread 57 claims/s median; 2 threads 50 (108 in a
-    quiet moment, against 62 for 1 thread). Past four cores a 6-layer model gains little.
+    claims per run, 6 interleaved runs: 1 thread 57 claims/s median, 2 threads 50; in a quiet
+    moment 2 threads gave 108 against 62. A user's machine is mostly quiet, so all cores. The
+    cap of four is a guess (nothing above 2 cores was measured): it keeps one command from
+    taking a big machine for a small model.
     """
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(4, usable or 1))  # affinity: a container may allow fewer than it has
