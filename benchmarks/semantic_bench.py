@@ -248,6 +248,41 @@ def tweets(limit: int) -> list[str]:
         return [r["tweet"] for r in csv.DictReader(f, delimiter="\t")][:limit]
 
 
+def dense_map5(claims: Any, queries: Any) -> None:
+    """MAP@5 and R@1 of dense retrieval alone over all tweets, per storage: does int8 cost any?"""
+    import numpy as np
+
+    from factcheck.semantic.vectors import quantize
+
+    with (DATA / "vclaims.jsonl").open(encoding="utf-8") as f:
+        ids = [json.loads(line)["id"] for line in f]
+    with (DATA / "queries.tsv").open(encoding="utf-8", newline="") as f:
+        qids = [r["qid"] for r in csv.DictReader(f, delimiter="\t")]
+    relevant: dict[str, set[str]] = {}
+    with (DATA / "qrels.tsv").open(encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            relevant.setdefault(r["qid"], set()).add(r["claim_id"])
+    stores = {
+        "float32": claims,
+        "float16": claims.astype(np.float16).astype(np.float32),
+        "int8": quantize(claims).decode(),
+    }
+    for name, matrix in stores.items():
+        top = np.argsort(-(queries @ matrix.T), axis=1)[:, :5]
+        total_ap = hits_at_1 = 0.0
+        for qid, row in zip(qids, top, strict=True):
+            rel = relevant.get(qid, set())
+            found, ap = 0, 0.0
+            for rank, j in enumerate(row, start=1):
+                if ids[j] in rel:
+                    found += 1
+                    ap += found / rank
+            total_ap += ap / min(len(rel), 5) if rel else 0.0
+            hits_at_1 += ids[row[0]] in rel
+        print(f"  dense only, {name:8} MAP@5 {total_ap / len(qids):.4f}  R@1 "
+              f"{hits_at_1 / len(qids):.4f}  ({len(qids)} tweets, claim + title)")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer texts and runs")
@@ -277,7 +312,9 @@ def main() -> int:
     enc = load_encoder(MODEL)
     if args.full:
         claims = enc.encode(claim_texts(10**9))
-        agreement(claims, enc.encode(tweets(10**9)), f"{len(claims):,} claims x all tweets")
+        queries = enc.encode(tweets(10**9))
+        agreement(claims, queries, f"{len(claims):,} claims x all tweets")
+        dense_map5(claims, queries)
     else:
         queries = enc.encode(tweets(100 if args.quick else 300))
         agreement(vectors_, queries, f"{len(texts):,} claims x {len(queries)} tweets")
