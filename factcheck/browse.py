@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import Enum
 from typing import Any, NamedTuple
 
 from factcheck.errors import InputError
 from factcheck.model import Claim, Speaker, Status
 from factcheck.normalize import normalize, terms
+from factcheck.speakers import Speakers, key
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -46,34 +47,18 @@ def in_period(date: str | None, since: str | None, until: str | None) -> bool:
     return not (until is not None and start > date_bounds(until)[1])
 
 
-class SpeakerIndex:
-    """Resolve what a user types ("zelensky", "HRW") to the database's canonical names."""
-
-    def __init__(self, speakers: Sequence[Speaker]) -> None:
-        self.speakers = tuple(speakers)
-        self._names: dict[str, str] = {}
-        for sp in speakers:
-            for name in (sp.name, *sp.aliases):
-                self._names.setdefault(normalize(name), sp.name)
-
-    def resolve(self, typed: str, known: Iterable[str] = ()) -> str | None:
-        """The canonical name for ``typed``, also among ``known`` speakers not in the list."""
-        key = normalize(typed)
-        if key in self._names:
-            return self._names[key]
-        for name in known:
-            if normalize(name) == key:
-                return name
-        return None
-
-    def suggest(self, typed: str, known: Iterable[str] = (), n: int = 3) -> list[str]:
-        """The closest known speakers, for an 'unknown speaker' message."""
-        import difflib
-
-        keys = dict(self._names)
-        keys.update((normalize(k), k) for k in known)
-        close = difflib.get_close_matches(normalize(typed), list(keys), n=n * 2, cutoff=0.6)
-        return list(dict.fromkeys(keys[c] for c in close))[:n]
+def resolve_speaker(
+    speakers: Speakers, typed: str, named: Callable[[], Iterable[str]] = tuple
+) -> str | None:
+    """The canonical name for a speaker a user typed ("zelensky", "the kremlin", "HRW"), as the
+    matcher resolves one in a query; speakers that only records name (not in the speakers
+    list) count too: ``named`` lists them and is called only when the list does not know
+    ``typed`` (it may scan every record)."""
+    sp = speakers.resolve(typed)
+    if sp is not None:
+        return sp.name
+    wanted = key(typed)
+    return next((name for name in named() if key(name) == wanted), None)
 
 
 class Filters(NamedTuple):

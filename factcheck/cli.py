@@ -613,7 +613,7 @@ def _list(
 ) -> None:
     import itertools
 
-    from factcheck.browse import Filters, SortKey, SpeakerIndex, filter_claims, sort_claims
+    from factcheck.browse import Filters, SortKey, filter_claims, resolve_speaker, sort_claims
     from factcheck.model import Status
 
     env = env_of(ctx)
@@ -624,13 +624,15 @@ def _list(
         index = _open_index(env, db)
         name = None
         if speaker is not None:
-            speakers = SpeakerIndex(index.speakers)
-            name = speakers.resolve(speaker)
+            known: set[str] = set()
+
+            def named() -> set[str]:
+                known.update(c.speaker for c in index.iter_claims())
+                return known
+
+            name = resolve_speaker(index.speakers, speaker, named)
             if name is None:
-                known = {c.speaker for c in index.iter_claims()}
-                name = speakers.resolve(speaker, known)
-            if name is None:
-                close = speakers.suggest(speaker, known)
+                close = index.speakers.suggest(speaker, known)
                 hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
                 env.stderr.write(f"factcheck: no speaker named {speaker!r}{hint}\n")
                 raise typer.Exit(Exit.NOT_FOUND)

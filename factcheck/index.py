@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from factcheck.errors import DatabaseError
-from factcheck.model import Claim, Database, Speaker
+from factcheck.model import Claim, Database
 from factcheck.normalize import normalize, plain_words, terms, terms_of
+from factcheck.speakers import Speakers
 from factcheck.store import (
     ClaimStream,
     LayoutError,
@@ -60,13 +61,6 @@ def title_terms(claim: Claim) -> list[str]:
     return list(dict.fromkeys(t for s in claim.sources if s.name for t in terms(s.name)))
 
 
-def speaker_terms(claim: Claim, speakers: dict[str, Speaker]) -> list[str]:
-    """The speaker's name and aliases, so "Kremlin" finds what Moscow said."""
-    sp = speakers.get(claim.speaker)
-    names = [claim.speaker, *(sp.aliases if sp else ())]
-    return list(dict.fromkeys(t for name in names for t in terms(name)))
-
-
 def superseded(claim: Claim) -> bool:
     """A record a later figure updates (46,000 -> 55,000) ranks after its update on a tie."""
     return any(r.relation == "updated-by" for r in claim.related)
@@ -85,7 +79,7 @@ class Index:
         self.conn = conn
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         self.size = int(meta.get("count", "0"))
-        self._speakers = tuple(
+        self._speakers = Speakers(
             parse_speaker(s, f"index:speakers[{i}]")
             for i, s in enumerate(json.loads(meta.get("speakers", "[]")))
         )
@@ -113,7 +107,7 @@ class Index:
                 conn.execute("PRAGMA synchronous=OFF")
             conn.executescript(_SCHEMA)
             total = db.size if isinstance(db, ClaimStream) else len(db.claims)
-            speakers = {s.name: s for s in db.speakers}
+            speakers = Speakers(db.speakers)
             by_speaker: dict[str, str] = {}  # speaker terms, computed once per speaker
             rows = []
             count = 0
@@ -128,7 +122,7 @@ class Index:
                         " ".join(title_terms(claim)),
                         by_speaker.get(claim.speaker)
                         or by_speaker.setdefault(
-                            claim.speaker, " ".join(speaker_terms(claim, speakers))
+                            claim.speaker, " ".join(speakers.terms(claim.speaker))
                         ),
                         int(superseded(claim)),
                     )
@@ -167,7 +161,8 @@ class Index:
         return cls(conn)
 
     @property
-    def speakers(self) -> tuple[Speaker, ...]:
+    def speakers(self) -> Speakers:
+        """The database's speakers, resolver built once for every use of this index."""
         return self._speakers
 
     def candidates(self, query_terms: Sequence[str], limit: int) -> list[tuple[int, float]]:

@@ -93,18 +93,9 @@ class Matcher:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        self._aliases: dict[tuple[str, ...], Speaker] = {}
-        for sp in index.speakers:
-            for name in (sp.name, *sp.aliases):
-                key = tuple(normalize(name).split())
-                if key:
-                    self._aliases.setdefault(key, sp)
-        self._canonical = {sp.name: normalize(sp.name).split() for sp in index.speakers}
-        self._canonical_terms = {sp.name: frozenset(terms(sp.name)) for sp in index.speakers}
-        self._alias_starts: dict[str, int] = {}  # first word -> longest alias starting so
-        for key in self._aliases:
-            self._alias_starts[key[0]] = max(self._alias_starts.get(key[0], 0), len(key))
-        self._by_name = {sp.name: sp for sp in index.speakers}
+        self.speakers = index.speakers
+        # Terms of each speaker's canonical name: added to a query that names them.
+        self._canonical_terms = {sp.name: frozenset(terms(sp.name)) for sp in self.speakers}
         self._weights: dict[str, float] = {}
         self._docs: dict[int, _Doc] = {}
         self._claims: dict[int, Claim] = {}
@@ -121,23 +112,20 @@ class Matcher:
         implied: set[str] = set()
         i = 0
         while i < len(tokens):
-            longest = self._alias_starts.get(tokens[i], 0)
-            for n in range(min(longest, len(tokens) - i), 0, -1):
-                sp = self._aliases.get(tuple(tokens[i : i + n]))
-                if sp is not None:
-                    speaker = speaker or sp
-                    # The words as written stay (a record may say "Russia" too); the
-                    # canonical name is added so the speaker column can match.
-                    out.extend(tokens[i : i + n])
-                    out.extend(self._canonical[sp.name])
-                    implied.update(
-                        self._canonical_terms[sp.name] - set(terms_of(tokens[i : i + n]))
-                    )
-                    i += n
-                    break
-            else:
+            hit = self.speakers.starting_at(tokens, i)
+            if hit is None:
                 out.append(tokens[i])
                 i += 1
+                continue
+            end, sp = hit
+            speaker = speaker or sp
+            # The words as written stay (a record may say "Russia" too); the canonical name
+            # is added so the speaker column can match.
+            written = tokens[i:end]
+            out.extend(written)
+            out.extend(normalize(sp.name).split())
+            implied.update(self._canonical_terms[sp.name] - set(terms_of(written)))
+            i = end
         words = terms_of(out)
         df = self.index.doc_freqs(words)
         fixed: list[str] = []
@@ -336,7 +324,7 @@ class Matcher:
         matches = []
         for s, rowid in head[:limit]:
             claim = self.claim(rowid)
-            matches.append(Match(round(s, 1), claim, speaker=self._by_name.get(claim.speaker)))
+            matches.append(Match(round(s, 1), claim, speaker=self.speakers.get(claim.speaker)))
         return self.explain(text, matches) if explain else matches
 
     def _updates_first(

@@ -1,4 +1,4 @@
-"""What differs between a query and its matched record (factcheck/analyze.py).
+"""What differs between a query and its matched record (factcheck/analyze/).
 
 The table in ``analysis_cases.json`` runs the whole pipeline on the bundled database: the
 matcher's top record must be the expected one, and the notes' kinds and the verdict must be

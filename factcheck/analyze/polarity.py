@@ -1,0 +1,113 @@
+"""Polarity: negation scopes and directions of change (rise/fall, restored/suspended ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from factcheck.analyze.figures import _Fig
+from factcheck.analyze.tokens import _content, _Tok
+from factcheck.rules import (
+    DIRECTIONS,
+    NEGATION_CUES,
+    NEGATION_PHRASES,
+    NEGATION_SCOPE,
+    NOT_NEGATION,
+    SCOPE_BREAKS,
+    SCOPE_PREPOSITIONS,
+    UP_DOWN_CONTEXT,
+)
+
+# --- Negation and direction -----------------------------------------------------------------------
+
+_DIRECTION_OF: dict[str, list[tuple[int, int]]] = {}
+for _axis, (_name, _up, _down) in enumerate(DIRECTIONS):
+    for _w in _up:
+        _DIRECTION_OF.setdefault(_w, []).append((_axis, 1))
+    for _w in _down:
+        _DIRECTION_OF.setdefault(_w, []).append((_axis, -1))
+_DIRECTION_WINDOW = 8  # tokens each side whose words say what a direction word is about
+
+
+class _Scope(NamedTuple):
+    cue: str
+    start: int  # character span of the negated phrase, for the message
+    end: int
+    stems: frozenset[str]
+
+
+class _Direction(NamedTuple):
+    axis: int
+    sign: int
+    pos: int  # token index
+    context: frozenset[str]
+
+
+_AUXILIARIES = frozenset(
+    {"did", "does", "do", "has", "have", "had", "was", "were", "is", "are", "will", "would",
+     "could", "can", "should"}
+)  # fmt: skip
+
+
+def _negation(toks: Sequence[_Tok]) -> tuple[list[_Scope], set[int]]:
+    scopes: list[_Scope] = []
+    covered: set[int] = set()
+    n = len(toks)
+    for i, t in enumerate(toks):
+        if not t.word:
+            continue
+        nxt = toks[i + 1].key if i + 1 < n else ""
+        if t.key in NEGATION_CUES and nxt not in NOT_NEGATION:
+            j = i + 1
+        elif (t.key, nxt) in NEGATION_PHRASES:
+            j = i + 2
+        else:
+            continue
+        stems: set[str] = set()
+        counted = 0
+        last = j - 1
+        while j < n and counted < NEGATION_SCOPE:
+            u = toks[j]
+            if not u.word or u.key in SCOPE_BREAKS or (counted and u.key in SCOPE_PREPOSITIONS):
+                break
+            parts = [] if u.key.endswith("ly") else _content(u.key)  # adverbs: "publicly"
+            if parts:
+                stems.update(parts)
+                counted += 1
+                covered.add(j)
+                last = j
+            j += 1
+        if stems:
+            first = i - 1 if i > 0 and toks[i - 1].key in _AUXILIARIES else i
+            scopes.append(_Scope(t.key, toks[first].start, toks[last].end, frozenset(stems)))
+    return scopes, covered
+
+
+def _directions(
+    toks: Sequence[_Tok], negated: set[int], figures: Sequence[_Fig]
+) -> list[_Direction]:
+    out: list[_Direction] = []
+    n = len(toks)
+    for i, t in enumerate(toks):
+        axes = _DIRECTION_OF.get(t.key)
+        if not axes or i in negated:
+            continue  # "did not fall" is the negation check's business, not a direction
+        if t.key in {"up", "down"}:
+            prev = toks[i - 1].key if i > 0 else ""
+            nxt = toks[i + 1].key if i + 1 < n else ""
+            if nxt == "to" or not (
+                prev in UP_DOWN_CONTEXT or nxt in {"by", "from"} or prev[:1].isdigit()
+            ):
+                continue
+        lo, hi = max(0, i - _DIRECTION_WINDOW), min(n, i + _DIRECTION_WINDOW + 1)
+        context = {
+            s
+            for j in range(lo, hi)
+            if j != i and toks[j].word and toks[j].key not in _DIRECTION_OF
+            for s in _content(toks[j].key)
+        }
+        # Figures nearby say what changed too: "down from 46,000" / "a rise from the 46,000".
+        first, last = toks[lo].start, toks[hi - 1].end
+        context.update(f"#{f.figure.value:g}" for f in figures if first <= f.start < last)
+        out.extend(_Direction(axis, sign, i, frozenset(context)) for axis, sign in axes)
+    return out
