@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from factcheck.check import check_text  # noqa: E402
-from factcheck.formats import normalize_date  # noqa: E402
+from factcheck.dates import normalize_date  # noqa: E402
 from factcheck.importer import import_files  # noqa: E402
 from factcheck.index import Index, open_index  # noqa: E402
 from factcheck.match import (  # noqa: E402

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import Enum
 from typing import Any, NamedTuple
 
+from factcheck.dates import FORMAT_HINT, is_partial, overlaps
 from factcheck.errors import InputError
 from factcheck.model import Claim, Speaker, Status
 from factcheck.normalize import normalize, terms
 from factcheck.speakers import Speakers, key
-
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
 class SortKey(str, Enum):
@@ -22,29 +20,11 @@ class SortKey(str, Enum):
     status = "status"
 
 
-def date_bounds(value: str) -> tuple[str, str]:
-    """The first and last full dates a partial ISO date covers: ``2023`` -> 2023-01-01..12-31."""
-    m = _PARTIAL_DATE.match(value)
-    if not m:
-        raise InputError(f"bad date {value!r}", hint="use YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = m.groups()
-    if day:
-        return value, value
-    if month:
-        return f"{year}-{month}-01", f"{year}-{month}-31"
-    return f"{year}-01-01", f"{year}-12-31"
-
-
-def in_period(date: str | None, since: str | None, until: str | None) -> bool:
-    """Whether a claim's (partial) date overlaps the period; undated claims never do."""
-    if since is None and until is None:
-        return True
-    if date is None:
-        return False
-    start, end = date_bounds(date)
-    if since is not None and end < date_bounds(since)[0]:
-        return False
-    return not (until is not None and start > date_bounds(until)[1])
+def check_date(value: str, option: str) -> str:
+    """``value`` if it is a partial date, else InputError naming the option."""
+    if not is_partial(value):
+        raise InputError(f"bad date {value!r}", option, hint=FORMAT_HINT)
+    return value
 
 
 def resolve_speaker(
@@ -94,9 +74,9 @@ def _search_matcher(text: str) -> Any:
 def filter_claims(claims: Iterable[Claim], f: Filters) -> Iterator[Claim]:
     """The claims that pass every given filter, in input order (streamed)."""
     tag = f.tag.casefold() if f.tag else None
-    for v in (f.since, f.until):
-        if v is not None:
-            date_bounds(v)  # validate before streaming anything
+    for value, option in ((f.since, "--since"), (f.until, "--until")):
+        if value is not None:
+            check_date(value, option)  # before streaming anything
     search = _search_matcher(f.search) if f.search else None
     for c in claims:
         if f.speaker is not None and c.speaker != f.speaker:
@@ -105,7 +85,7 @@ def filter_claims(claims: Iterable[Claim], f: Filters) -> Iterator[Claim]:
             continue
         if tag is not None and tag not in (t.casefold() for t in c.tags):
             continue
-        if not in_period(c.date, f.since, f.until):
+        if not overlaps(c.date, f.since, f.until):
             continue
         if search is not None and not search(c):
             continue

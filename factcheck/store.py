@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from factcheck.dates import is_partial
 from factcheck.errors import DatabaseError
 from factcheck.model import (
     SCHEMA_VERSION,
@@ -23,7 +24,6 @@ from factcheck.model import (
     Status,
 )
 
-DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:#/-]*$")
 
 _CLAIM_KEYS = frozenset(
@@ -248,7 +248,7 @@ def parse_claim(value: Any, where: str) -> Claim:
     if not ID_RE.match(cid):
         raise DatabaseError("id may hold only letters, digits and . _ : # / -", f"{where}.id")
     date = _str(obj, "date", where)
-    if date is not None and not DATE_RE.match(date):
+    if date is not None and not is_partial(date):
         raise DatabaseError(
             f"bad date {date!r}, expected YYYY, YYYY-MM or YYYY-MM-DD", f"{where}.date"
         )
@@ -276,7 +276,7 @@ def parse_claim(value: Any, where: str) -> Claim:
         if bad:
             raise DatabaseError("unknown field", f"{sw}.{sorted(bad)[0]}")
         sdate = _str(sobj, "date", sw)
-        if sdate is not None and not DATE_RE.match(sdate):
+        if sdate is not None and not is_partial(sdate):
             raise DatabaseError(f"bad date {sdate!r}", f"{sw}.date")
         sources.append(
             Source(

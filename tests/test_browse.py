@@ -10,15 +10,15 @@ import pytest
 from factcheck.browse import (
     Filters,
     SortKey,
+    check_date,
     database_stats,
-    date_bounds,
     filter_claims,
-    in_period,
     resolve_speaker,
     sort_claims,
     speaker_stats,
     suggest_ids,
 )
+from factcheck.dates import bounds, overlaps
 from factcheck.errors import InputError
 from factcheck.model import Database, Status
 from factcheck.speakers import Speakers
@@ -50,14 +50,19 @@ def ids(claims: object) -> list[str]:
         (None, None, None, True),
     ],
 )
-def test_in_period(date: str | None, since: str | None, until: str | None, inside: bool) -> None:
-    assert in_period(date, since, until) is inside
+def test_overlaps(date: str | None, since: str | None, until: str | None, inside: bool) -> None:
+    assert overlaps(date, since, until) is inside
 
 
-def test_date_bounds_rejects_bad_dates() -> None:
-    assert date_bounds("2023-03") == ("2023-03-01", "2023-03-31")
-    with pytest.raises(InputError, match="bad date 'March'"):
-        date_bounds("March")
+def test_bounds_and_bad_dates() -> None:
+    assert bounds("2023-03") == ("2023-03-01", "2023-03-31")
+    assert bounds("2023-02") == ("2023-02-01", "2023-02-29")  # any February: a bound, not a day
+    with pytest.raises(ValueError, match="bad date 'March'"):
+        bounds("March")
+    with pytest.raises(InputError, match="bad date '2023-13'"):
+        check_date("2023-13", "--since")  # a month the store would refuse too
+    with pytest.raises(InputError, match="--until"):
+        list(filter_claims([], Filters(until="soon")))
 
 
 def test_filters_combine(db: Database) -> None:

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factcheck.dates import normalize_date
 from factcheck.errors import InputError
 from factcheck.formats import (
     READ_FORMATS,
@@ -29,7 +30,6 @@ from factcheck.formats import (
     factcheck_api,
     jsonl,
     liar,
-    normalize_date,
     open_source,
     reader,
     stable_id,

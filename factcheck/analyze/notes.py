@@ -12,6 +12,7 @@ from factcheck.analyze.attribution import _same_speaker
 from factcheck.analyze.figures import Figure, _Fig
 from factcheck.analyze.polarity import _Direction
 from factcheck.analyze.text import _parse, _Text, resolver
+from factcheck.dates import parts
 from factcheck.model import Claim, Note, Speaker
 from factcheck.rules import (
     APPROX_TOLERANCE,
@@ -286,9 +287,6 @@ def _date_mentions(t: _Text) -> list[tuple[int | None, int | None, str, int]]:
     return out
 
 
-_DATE_FIELD = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?")
-
-
 def _iso(year: int | None, month: int | None) -> str:
     if year is None:
         return f"--{month:02d}"
@@ -302,11 +300,11 @@ def _date_notes(q: _Text, r: _Text, claim: Claim) -> list[Note]:
     r_dates = _date_mentions(r)
     r_years = {y for y, _, _, _ in r_dates if y is not None}
     r_months = {m for _, m, _, _ in r_dates if m is not None}
-    field = _DATE_FIELD.fullmatch(claim.date or "")
+    field = parts(claim.date)
     if field:
-        r_years.add(int(field.group(1)))
-        if field.group(2):
-            r_months.add(int(field.group(2)))
+        r_years.add(field[0])
+        if field[1]:
+            r_months.add(field[1])
     q_years = {y for y, _, _, _ in q_dates if y is not None}
     q_months = {m for _, m, _, _ in q_dates if m is not None}
     q_base = {y.value for y in q.years if y.baseline}
@@ -332,14 +330,14 @@ def _date_notes(q: _Text, r: _Text, claim: Claim) -> list[Note]:
         if (year_off and d[0] is not None and d[0] not in r_years)
         or (month_off and d[1] is not None and d[1] not in r_months)
     )
-    if field:
-        record_iso = field.group(0)
-        year, month, day = field.groups()
-        said = year
+    if field and claim.date:
+        record_iso = claim.date
+        year, month, day = field
+        said = str(year)
         if month:
-            said = f"{_MONTH_NAMES[int(month)]} {year}"
-        if day:
-            said = f"{_MONTH_NAMES[int(month)]} {int(day)}, {year}"
+            said = f"{_MONTH_NAMES[month]} {year}"
+        if month and day:
+            said = f"{_MONTH_NAMES[month]} {day}, {year}"
     else:
         # The record's own mention of what the query got wrong: its month, else its year.
         ry, rm, said, _ = next(

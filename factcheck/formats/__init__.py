@@ -28,7 +28,6 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
 from importlib import import_module
 from typing import Any, BinaryIO, NamedTuple, TextIO, cast
 
@@ -273,40 +272,6 @@ def stable_id(prefix: str, url: str | None, text: str) -> str:
     """
     digest = hashlib.sha1(f"{url or ''}\n{normalize(text)}".encode()).hexdigest()
     return f"{prefix}{digest[:12]}"
-
-
-_ISO_DATE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?(?:[T ][\d:.]+.*)?")
-_WRITTEN_DATES = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %Y", "%b %Y")
-
-
-def normalize_date(value: Any) -> str | None:
-    """``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` from what sources write, else None.
-
-    Accepts ISO dates and datetimes (``2019-06-05T12:00:00Z`` -> ``2019-06-05``), unpadded
-    parts (``2021-7-1``), slashes, and English written dates (``June 5, 2019``). Impossible
-    dates (``2019-02-30``) give None: a bad date is dropped, not an error.
-    """
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    m = _ISO_DATE.fullmatch(value)
-    if m:
-        year, month, day = m.groups()
-        try:
-            if day is not None:
-                return date(int(year), int(month), int(day)).isoformat()
-            if month is not None:
-                return date(int(year), int(month), 1).isoformat()[:7]
-        except ValueError:
-            return None
-        return year
-    for fmt in _WRITTEN_DATES:
-        try:
-            parsed = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        return parsed.date().isoformat() if "%d" in fmt else parsed.date().isoformat()[:7]
-    return None
 
 
 def clean_text(value: Any) -> str | None:

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
+from factcheck.dates import normalize_date
 from factcheck.formats import (
     UNKNOWN_SPEAKER,
     Input,
@@ -36,7 +37,6 @@ from factcheck.formats import (
     json_error,
     json_values,
     located,
-    normalize_date,
     stable_id,
     text_lines,
 )

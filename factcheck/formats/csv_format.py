@@ -38,6 +38,7 @@ import csv
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TextIO
 
+from factcheck.dates import normalize_date
 from factcheck.errors import InputError
 from factcheck.formats import (
     UNKNOWN_SPEAKER,
@@ -45,7 +46,6 @@ from factcheck.formats import (
     Record,
     clean_text,
     guarded,
-    normalize_date,
     stable_id,
     text_lines,
 )

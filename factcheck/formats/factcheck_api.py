@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from factcheck.dates import normalize_date
 from factcheck.formats import (
     UNKNOWN_SPEAKER,
     Input,
@@ -25,7 +26,6 @@ from factcheck.formats import (
     guarded,
     json_values,
     located,
-    normalize_date,
     stable_id,
     text_lines,
 )
