@@ -48,9 +48,18 @@ _SPLIT_SCALE = re.compile(r"(\d)(k|bn)\b")
 _ACRONYM = re.compile(r"\b(?:[^\W\d_]\.){2,}")  # u.s. -> us, u.k. -> uk
 
 
+def typography(text: str) -> str:
+    """Unicode NFKC and typographic variants to ASCII (curly quotes, dashes, odd spaces);
+    case and accents are kept. Character positions are kept too, except where NFKC itself
+    changes a length (ligatures), so a text analysed after this can still be quoted."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+
+
 def fold(text: str) -> str:
-    """Unicode NFKC, typographic variants to ASCII, accents removed, case folded."""
-    text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
+    """``typography`` plus accents removed and case folded."""
+    text = typography(text)
     if not text.isascii():
         decomposed = unicodedata.normalize("NFD", text)
         text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -65,6 +74,24 @@ def format_number(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
+def number_value(words: Iterable[str]) -> float:
+    """The value of a run of number words, which may start with digits: "fifty five
+    thousand", "1.2 million", "one hundred and five", "dozen" (articles and "and" are read
+    past). The one reading of number words, for normalisation and analysis alike."""
+    total = current = 0.0
+    for w in words:
+        if w in UNITS:
+            current += UNITS[w]
+        elif w == "hundred":
+            current = (current or 1) * 100
+        elif w in SCALES:
+            total += (current or 1) * SCALES[w]
+            current = 0
+        elif _NUMBER.fullmatch(w):
+            current += float(w)
+    return total + current
+
+
 def _merge_number_words(tokens: list[str]) -> list[str]:
     """Turn runs like ``fifty five thousand`` or ``1.2 million`` into one figure."""
     out: list[str] = []
@@ -72,26 +99,18 @@ def _merge_number_words(tokens: list[str]) -> list[str]:
     while i < n:
         tok = tokens[i]
         if tok in UNITS or (_NUMBER.fullmatch(tok) and i + 1 < n and tokens[i + 1] in SCALES):
-            total, current, j = 0.0, 0.0, i
-            seen = False
+            j = i + 1  # the run: digits only first, scales only after a value
             while j < n:
                 t = tokens[j]
-                if t in UNITS:
-                    current += UNITS[t]
-                elif _NUMBER.fullmatch(t) and not seen:
-                    current += float(t)
-                elif t == "hundred" and seen:
-                    current = (current or 1) * 100
-                elif t in SCALES and seen:
-                    total += (current or 1) * SCALES[t]
-                    current = 0
-                elif t == "and" and seen and j + 1 < n and tokens[j + 1] in UNITS:
-                    pass  # "one hundred and five"
-                else:
+                if not (
+                    t in UNITS
+                    or t in SCALES
+                    or t == "hundred"
+                    or (t == "and" and j + 1 < n and tokens[j + 1] in UNITS)
+                ):
                     break
-                seen = True
                 j += 1
-            out.append(format_number(total + current))
+            out.append(format_number(number_value(tokens[i:j])))
             i = j
             continue
         if tok in SUFFIX_SCALES and out and _NUMBER.fullmatch(out[-1]):

@@ -94,6 +94,9 @@ MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
     "sept": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
+# "one" is a pronoun, not a count, after these words ("no one", "the one who").
+ONE_PRONOUN = frozenset({"no", "any", "every", "some", "each", "the", "this", "that", "which"})
+
 # Month names that are also ordinary words ("may", "march", "mar") count only when written
 # with a capital or next to a year or a day.
 AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar", "jan", "dec", "sept", "sep"})
@@ -106,6 +109,12 @@ DATE_CUES = frozenset(
 BASELINE_CUES = ("compared to", "compared with", "than", "versus", "vs", "relative to")
 # Words ending in "s" after a number that are not plural nouns ("2014 was", "in 2022 as").
 NOT_PLURAL = frozenset({"was", "is", "has", "as", "his", "its", "this", "thus", "us", "whereas"})
+
+# Auxiliaries before a negation belong to the negated phrase quoted in a note ("did not").
+AUXILIARIES = frozenset(
+    {"did", "does", "do", "has", "have", "had", "was", "were", "is", "are", "will", "would",
+     "could", "can", "should"}
+)  # fmt: skip
 
 # --- Negation -----------------------------------------------------------------------------------
 # A cue negates the next few content words of its clause ("did not restore", "no formal
@@ -276,6 +285,24 @@ FINITE_VERBS = frozenset(
     lost won made took gave began begun hit sank flew went came sent told knew saw ran led
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+
+# --- Sentences (segment.py) ------------------------------------------------------------------
+# Abbreviations, compared lowercased with their final period.
+NEVER_END = _words(
+    """gen. lt. col. sgt. capt. adm. maj. cmdr. mr. mrs. ms. dr. prof. sen. rep. gov. pres. rev.
+    st. mt. ft. jan. feb. mar. apr. jun. jul. aug. sep. sept. oct. nov. dec. vs. e.g. i.e.
+    approx. est. fig. cf. ca."""
+)
+NUMBER_ABBREVIATIONS = frozenset({"no.", "nos."})
+AMBIGUOUS_END = _words("u.s. u.k. u.n. e.u. a.m. p.m. inc. ltd. co. corp. jr. sr.")
+# Words that, capitalised after an ambiguous abbreviation, signal that a new sentence began.
+SENTENCE_STARTERS = _words(
+    """The This That These Those There It Its He She They We I You His Her Their Our My A An
+    In On At As For If But And Or So Yet However Meanwhile Still Also After Before When While
+    Since Although Though What Why How Who Where Such Some Many Most Both Each Now Then Later
+    Earlier Last Next Officials Under"""
+)
+
 
 # --- Verdict ------------------------------------------------------------------------------------
 # Without any note, a match scoring below this is only "related": the calibrated score is an

@@ -36,30 +36,17 @@ import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 
+from factcheck.rules import (  # the word lists
+    AMBIGUOUS_END,
+    NEVER_END,
+    NUMBER_ABBREVIATIONS,
+    SENTENCE_STARTERS,
+)
+
 __all__ = ["MAX_SENTENCE_CHARS", "Sentence", "split_sentences"]
 
 MAX_SENTENCE_CHARS = 5000
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Compared lowercased, including the final period.
-NEVER_END: frozenset[str] = _words(
-    """gen. lt. col. sgt. capt. adm. maj. cmdr. mr. mrs. ms. dr. prof. sen. rep. gov. pres. rev.
-    st. mt. ft. jan. feb. mar. apr. jun. jul. aug. sep. sept. oct. nov. dec. vs. e.g. i.e.
-    approx. est. fig. cf. ca."""
-)
-NUMBER_ABBREVIATIONS: frozenset[str] = frozenset({"no.", "nos."})
-AMBIGUOUS_END: frozenset[str] = _words("u.s. u.k. u.n. e.u. a.m. p.m. inc. ltd. co. corp. jr. sr.")
-# Words that, capitalised after an ambiguous abbreviation, signal that a new sentence began.
-SENTENCE_STARTERS: frozenset[str] = _words(
-    """The This That These Those There It Its He She They We I You His Her Their Our My A An
-    In On At As For If But And Or So Yet However Meanwhile Still Also After Before When While
-    Since Although Though What Why How Who Where Such Some Many Most Both Each Now Then Later
-    Earlier Last Next Officials Under"""
-)
 
 # Straight, curly (escaped: ruff flags literal curly single quotes) and guillemet quotes.
 _OPENERS = "\"'\u201c\u2018\u00ab([{"

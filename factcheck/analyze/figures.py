@@ -7,12 +7,14 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from factcheck.analyze.tokens import _content, _prepare, _Tok, _tokens
+from factcheck.analyze.tokens import _content, _Tok, _tokens
+from factcheck.normalize import number_value, typography
 from factcheck.rules import (
     BASELINE_CUES,
     DATE_CUES,
     MONTHS,
     NOT_PLURAL,
+    ONE_PRONOUN,
     QUALIFIERS,
     SCALES,
     SUFFIX_SCALES,
@@ -55,22 +57,6 @@ _QUALIFIER_KEYS = {tuple(q.replace(".", "").split()): q for q in QUALIFIERS}
 _QUALIFIER_LONGEST = max(len(k) for k in _QUALIFIER_KEYS)
 _PREV_WORD = re.compile(r"([A-Za-z]+)\W*$")
 _NEXT_WORD = re.compile(r"[\s,]*([A-Za-z]+|\d+)")
-# "one" is a pronoun, not a count, after these words ("no one", "the one who").
-_ONE_PRONOUN = frozenset({"no", "any", "every", "some", "each", "the", "this", "that", "which"})
-
-
-def _words_value(words: list[str]) -> float:
-    """Value of "fifty-five thousand", "a dozen", "one hundred and five"."""
-    total = current = 0.0
-    for w in words:
-        if w in UNITS:
-            current += UNITS[w]
-        elif w == "hundred":
-            current = (current or 1) * 100
-        elif w in SCALES:
-            total += (current or 1) * SCALES[w]
-            current = 0
-    return total + current
 
 
 class _Fig(NamedTuple):
@@ -132,8 +118,8 @@ def _scan_numbers(text: str, toks: Sequence[_Tok]) -> tuple[list[_Fig], list[_Ye
             elif not (u.key == "and" and j + 1 < n and _is_number_word(toks[j + 1])):
                 break  # "and" only inside a figure: "one hundred and five"
             j += 1
-        if not (words == ["one"] and i > 0 and toks[i - 1].key in _ONE_PRONOUN):
-            found.append((_words_value(words), t.start, toks[j - 1].end))
+        if not (words == ["one"] and i > 0 and toks[i - 1].key in ONE_PRONOUN):
+            found.append((number_value(words), t.start, toks[j - 1].end))
         i = j
     found.sort(key=lambda f: f[1])
     starts = [t.start for t in toks]
@@ -214,5 +200,5 @@ def extract_figures(text: str) -> list[Figure]:
     >>> [f.value for f in extract_figures("about 55k soldiers, a 31% rise since 2024")]
     [55000.0, 31.0]
     """
-    text = _prepare(text)
+    text = typography(text)
     return [f.figure for f in _scan_numbers(text, _tokens(text))[0]]

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from factcheck.analyze.figures import _Fig
 from factcheck.analyze.tokens import _content, _Tok
 from factcheck.rules import (
+    AUXILIARIES,
     DIRECTIONS,
     NEGATION_CUES,
     NEGATION_PHRASES,
@@ -43,12 +44,6 @@ class _Direction(NamedTuple):
     context: frozenset[str]
 
 
-_AUXILIARIES = frozenset(
-    {"did", "does", "do", "has", "have", "had", "was", "were", "is", "are", "will", "would",
-     "could", "can", "should"}
-)  # fmt: skip
-
-
 def _negation(toks: Sequence[_Tok]) -> tuple[list[_Scope], set[int]]:
     scopes: list[_Scope] = []
     covered: set[int] = set()
@@ -78,7 +73,7 @@ def _negation(toks: Sequence[_Tok]) -> tuple[list[_Scope], set[int]]:
                 last = j
             j += 1
         if stems:
-            first = i - 1 if i > 0 and toks[i - 1].key in _AUXILIARIES else i
+            first = i - 1 if i > 0 and toks[i - 1].key in AUXILIARIES else i
             scopes.append(_Scope(t.key, toks[first].start, toks[last].end, frozenset(stems)))
     return scopes, covered
 

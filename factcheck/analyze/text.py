@@ -9,8 +9,9 @@ from typing import NamedTuple
 from factcheck.analyze.attribution import _Attribution, _attributions, _claimant
 from factcheck.analyze.figures import _Fig, _scan_numbers, _Year
 from factcheck.analyze.polarity import _Direction, _directions, _negation, _Scope
-from factcheck.analyze.tokens import _content, _prepare, _Tok, _tokens
+from factcheck.analyze.tokens import _content, _Tok, _tokens
 from factcheck.model import Speaker
+from factcheck.normalize import typography
 from factcheck.rules import (
     AMBIGUOUS_MONTHS,
     DATE_CUES,
@@ -60,7 +61,7 @@ def _months(toks: Sequence[_Tok]) -> list[tuple[int, int, int]]:
 # a checked article match it, and a query once for its (up to 3) matches. Bounded; pure.
 @lru_cache(maxsize=1024)
 def _parse(text: str, aliases: Speakers) -> _Text:
-    text = _prepare(text)
+    text = typography(text)
     toks = _tokens(text)
     figures, years = _scan_numbers(text, toks)
     scopes, covered = _negation(toks)

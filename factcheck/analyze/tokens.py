@@ -1,9 +1,10 @@
-"""Text preparation and tokens: the one tokenizer of the analysis (positions kept for messages)."""
+"""The tokens of the analysis: words and punctuation with their positions, so that messages can
+quote the text (``normalize`` throws positions away). Texts pass ``normalize.typography``
+first."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -12,24 +13,6 @@ from factcheck.rules import (
     NEGATION_CUES,
     STOPWORDS,
 )
-
-# --- Text preparation ---------------------------------------------------------------------------
-
-# Typographic variants that must not split a figure or a word (the rest is left as written).
-_TYPO = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ",
-    }
-)  # fmt: skip
-
-
-def _prepare(text: str) -> str:
-    if text.isascii():
-        return text
-    return unicodedata.normalize("NFKC", text).translate(_TYPO)
-
 
 # --- Tokens ---------------------------------------------------------------------------------------
 
