@@ -119,7 +119,7 @@ class SpeakerStats(NamedTuple):
         }
 
 
-def speaker_stats(claims: Iterable[Claim], speakers: Sequence[Speaker]) -> list[SpeakerStats]:
+def speaker_stats(claims: Iterable[Claim], speakers: Iterable[Speaker]) -> list[SpeakerStats]:
     """Each speaker with claim counts; speakers only named in claims are included too."""
     total: Counter[str] = Counter()
     disputed: Counter[str] = Counter()

@@ -1,6 +1,10 @@
-"""The command line: parse options, resolve I/O into an Env, call the core, pick a writer.
+"""The command line: parse options, call the core once, emit through one output path.
 
-Exit codes (grep-like): 0 something found, 1 nothing found, 2 error, 130 interrupted.
+Every command is ``options -> one Session (or importer) call -> output.emit``. Everything an
+invocation touches of the outside world is in its ``Env`` (streams, their TTY flags, the
+environment), built once in ``main(argv, env)`` and passed down, so tests run the CLI in
+process with a fake one. Exit codes (grep-like): 0 found, 1 nothing found, 2 error,
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,16 +13,21 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, NamedTuple, NoReturn, TextIO
 
 import typer
 from typer.core import TyperGroup
 
 from factcheck import __version__
 from factcheck.errors import FactcheckError
+from factcheck.output import Format
+
+if TYPE_CHECKING:
+    from factcheck.api import Session
+    from factcheck.output import Document, Listing
 
 
 class Exit(IntEnum):
@@ -38,21 +47,23 @@ class Color(str, Enum):
 class Env:
     """The streams and settings one invocation works with (tests build their own)."""
 
-    stdin: TextIO
+    stdin: BinaryIO
     stdout: TextIO
     stderr: TextIO
     environ: Mapping[str, str]
-    stdin_isatty: bool
-    stdout_isatty: bool
-    stderr_isatty: bool
+    stdin_isatty: bool = False
+    stdout_isatty: bool = False
+    stderr_isatty: bool = False
     color: bool = False
     db: str | None = None
     debug: bool = False
+    width: int | None = None  # of the terminal; None: rich asks the terminal
+    sessions: list[Session] = field(default_factory=list)  # closed when the command ends
 
     @classmethod
     def from_sys(cls) -> Env:
         return cls(
-            sys.stdin,
+            sys.stdin.buffer,
             sys.stdout,
             sys.stderr,
             os.environ,
@@ -73,11 +84,20 @@ class Env:
                 and not self.environ.get("NO_COLOR")
             )
 
-    def cache_dir(self) -> Path | None:
-        if self.environ.get("FACTCHECK_CACHE"):
-            return Path(self.environ["FACTCHECK_CACHE"])
-        base = self.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return Path(base) / "factcheck"
+    def cache_dir(self) -> Path:
+        from factcheck.api import default_cache_dir
+
+        return default_cache_dir(self.environ)
+
+    def say(self, line: str) -> None:
+        """One line to stderr: messages, warnings, summaries (never data)."""
+        self.stderr.write(line + "\n")
+
+    def console(self) -> Any:
+        """A rich Console on stdout (only called to draw on a terminal)."""
+        from factcheck.term import make_console
+
+        return make_console(self.stdout, color=True, width=self.width)
 
 
 def _isatty(stream: Any) -> bool:
@@ -85,6 +105,27 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+# --- the command table ------------------------------------------------------------------
+
+
+class Command(NamedTuple):
+    name: str
+    function: Callable[..., None]
+    panel: str
+    quick: bool = False  # part of the lean app that searching and checking start with
+
+
+COMMANDS: list[Command] = []  # filled by @command below, in help order
+
+
+def command(name: str, panel: str, *, quick: bool = False) -> Callable[[Any], Any]:
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        COMMANDS.append(Command(name, function, panel, quick))
+        return function
+
+    return register
 
 
 COMMANDS_HELP = """\
@@ -96,28 +137,31 @@ Examples (bundled database):
 
     factcheck search "US drone forced down over the Black Sea" --json
 
+    cat article.txt | factcheck
+
 Exit status: 0 found, 1 nothing found, 2 error.
 """
+GLOBAL_VALUE_OPTIONS = ("--db", "--color")
 
 
 class DefaultToSearch(TyperGroup):
     """A first argument that is not a command name is claim text for ``search``."""
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        env = env_of(ctx)
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             import difflib
 
-            close = difflib.get_close_matches(args[0], COMMAND_NAMES, n=1, cutoff=0.8)
+            names = [c.name for c in COMMANDS]
+            close = difflib.get_close_matches(args[0], names, n=1, cutoff=0.8)
             if close and len(args) == 1:
-                typer.echo(
-                    f"factcheck: searching for {args[0]!r}; did you mean 'factcheck {close[0]}'?",
-                    err=True,
-                )
+                hint = f"did you mean 'factcheck {close[0]}'?"
+                env.say(f"factcheck: searching for {sanitized(repr(args[0]))}; {hint}")
             args = ["search", *args]
         elif args and args[0].startswith("-") and args[0] not in ("--help", "-h"):
             # Options only: claim text among them means search; none, with text piped in,
             # means check stdin (`cat article.txt | factcheck --json`).
-            if self._has_text(args) or _isatty(sys.stdin):
+            if self._has_text(args) or env.stdin_isatty:
                 args = ["search", *args]
             else:
                 args = ["check", *args]
@@ -145,90 +189,155 @@ class DefaultToSearch(TyperGroup):
         return False
 
 
-def _make_app() -> typer.Typer:
-    return typer.Typer(
+def build_app(*, quick: bool) -> typer.Typer:
+    """The typer app of every command, or (``quick``) of only those that search and check:
+    typer builds each command's parameters on every run (~17 ms for all of them)."""
+    app = typer.Typer(
         cls=DefaultToSearch,
         invoke_without_command=True,
         no_args_is_help=False,
-        add_completion=False,
+        add_completion=False,  # `factcheck completion SHELL` prints the script instead
         pretty_exceptions_enable=False,
         rich_markup_mode="markdown",
         help=COMMANDS_HELP,
         context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True},
     )
+    app.callback()(main_callback)
+    for c in COMMANDS:
+        if c.quick or not quick:
+            app.command(c.name, rich_help_panel=c.panel)(c.function)
+    return app
 
 
-# typer builds every command's parameters on each run (~17 ms for all of them), so a run
-# that will search or check uses `quick`, which holds only those; everything else `app`.
-app = _make_app()
-quick = _make_app()
-COMMAND_NAMES = ["search", "check", "list", "disputed", "show", "speakers", "stats",
-                 "import", "export", "validate", "add"]  # fmt: skip
-GLOBAL_VALUE_OPTIONS = ("--db", "--color")
+# --- options shared by commands ---------------------------------------------------------
 
 DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        envvar="FACTCHECK_DB",
-        help="Claims database (JSON). Default: $FACTCHECK_DB, else the bundled database.",
+        help="Claims database file. Default: $FACTCHECK_DB, else the bundled database.",
         show_envvar=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+FormatOption = Annotated[
+    Format | None, typer.Option("--format", help="Output format: text, json, jsonl or csv.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Same as --format json: one document.")]
+JsonlOption = Annotated[
+    bool, typer.Option("--jsonl", help="Same as --format jsonl: one object per line, streamed.")
+]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Same as --format csv (with a header).")]
+LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="At most N.")]
+ThresholdOption = Annotated[
+    float,
+    typer.Option("--threshold", "-t", min=0, max=100, help="Minimum score 0-100 (default 50)."),
+]
 
 
-def env_of(ctx: typer.Context) -> Env:
+def env_of(ctx: Any) -> Env:
     root = ctx.find_root()
     if not isinstance(root.obj, Env):
         root.obj = Env.from_sys()
     return root.obj
 
 
-def fail(env: Env, message: str) -> NoReturn:
-    env.stderr.write(f"factcheck: error: {message}\n")
-    raise typer.Exit(Exit.ERROR)
+def sanitized(text: str) -> str:
+    from factcheck.render import sanitize
+
+    return sanitize(text)
+
+
+def fail(env: Env, message: str, code: Exit = Exit.ERROR) -> NoReturn:
+    """One error line on stderr (input quoted in it is shown as text, never as escapes)."""
+    env.say(f"factcheck: error: {sanitized(message)}")
+    raise typer.Exit(code)
 
 
 @contextmanager
 def guarded(env: Env) -> Iterator[None]:
-    """Map expected failures to one stderr line and exit 2; a closed pipe ends quietly."""
+    """Expected failures become one stderr line and exit 2; a closed pipe ends quietly."""
+    from factcheck.api import UnknownSpeaker
+
     try:
         yield
+    except UnknownSpeaker as e:  # a filter that finds nobody: nothing found, not an error
+        env.say(f"factcheck: {sanitized(e.message)}")
+        raise typer.Exit(Exit.NOT_FOUND) from None
     except FactcheckError as e:
         fail(env, str(e))
     except BrokenPipeError:
         _quiet_pipe(env)
     except KeyboardInterrupt:
-        env.stderr.write("factcheck: interrupted\n")
+        env.say("factcheck: interrupted")
         raise typer.Exit(Exit.INTERRUPTED) from None
+    finally:
+        for session in env.sessions:
+            session.close()
+        env.sessions.clear()
 
 
 def _quiet_pipe(env: Env) -> NoReturn:
     # The reader went away (`| head`): point stdout at devnull so the final flush is silent.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, env.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
+    with suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), env.stdout.fileno())
     raise typer.Exit(Exit.FOUND)
 
 
-def _version(value: bool) -> None:
-    if not value:
-        return
+def session_for(env: Env, db: str | None) -> Session:
+    """The session on the database a command reads (a first index build of a big database
+    shows a bar on a terminal); closed when the command ends."""
+    import factcheck.api
+
+    progress = None
+    if env.stderr_isatty:
+        from factcheck.term import BuildProgress
+
+        progress = BuildProgress(env.stderr, "indexing")
+    session = factcheck.api.open(
+        db or env.db, environ=env.environ, cache_dir=env.cache_dir(), progress=progress
+    )
+    env.sessions.append(session)
+    return session
+
+
+def emit(env: Env, fmt: Format, what: Document | Listing) -> int:
+    from factcheck.output import emit as write
+
+    count = write(env.stdout, fmt, what, env.console if env.color else None)
+    env.stdout.flush()
+    return count
+
+
+def output_format(
+    env: Env,
+    fmt: Format | None,
+    *,
+    json: bool = False,
+    jsonl: bool = False,
+    csv: bool = False,
+    allowed: Iterable[Format] = (Format.text, Format.json),
+) -> Format:
+    from factcheck.output import choose_format
+
+    try:
+        return choose_format(fmt, json=json, jsonl=jsonl, csv=csv, allowed=tuple(allowed))
+    except FactcheckError as e:
+        fail(env, str(e))
+
+
+def _version(env: Env) -> NoReturn:
+    """``--version``: the version and the database this invocation would use."""
     from factcheck.store import load_database, locate_database
 
-    path = locate_database(None, os.environ)
+    path = locate_database(env.db, env.environ)
     try:
         count = f"{len(load_database(path).claims)} claims"
     except FactcheckError:
         count = "database unavailable"
-    typer.echo(f"factcheck {__version__} ({count}, {path})")
+    env.stdout.write(f"factcheck {__version__} ({count}, {sanitized(str(path))})\n")
     raise typer.Exit(Exit.FOUND)
 
 
-@app.callback()
 def main_callback(
     ctx: typer.Context,
     db: DbOption = None,
@@ -240,59 +349,38 @@ def main_callback(
     ] = False,
     version: Annotated[
         bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show version and database."
-        ),
+        typer.Option("--version", help="Show version and database."),
     ] = False,
 ) -> None:
     """Check claims against a curated database of attributed statements."""
     env = env_of(ctx)
-    env.db = db
+    env.db = db or env.environ.get("FACTCHECK_DB") or None
     env.debug = debug
     env.resolve_color(color)
+    if version:  # here, not in an eager callback, so that --db anywhere on the line counts
+        _version(env)
     if ctx.invoked_subcommand is None:
         if env.stdin_isatty:
-            env.stderr.write(
+            env.say(
                 'usage: factcheck "claim text" | factcheck check FILE... | '
-                "cat FILE | factcheck   (factcheck --help for more)\n"
+                "cat FILE | factcheck   (factcheck --help for more)"
             )
             raise typer.Exit(Exit.ERROR)
         ctx.invoke(check, ctx=ctx, files=["-"])
 
 
-quick.callback()(main_callback)
+# --- search and check -------------------------------------------------------------------
 
 
-def _db_path(env: Env, db: str | None) -> Path:
-    from factcheck.store import locate_database
-
-    return locate_database(db or env.db, env.environ)
-
-
-def _open_index(env: Env, db: str | None) -> Any:
-    """The database's index; a first build of a big one shows a bar on a terminal."""
-    from factcheck.index import open_index
-
-    path = _db_path(env, db)
-    progress = None
-    if env.stderr_isatty:
-        from factcheck.term import BuildProgress
-
-        progress = BuildProgress(env.stderr, f"indexing {path.name}")
-    return open_index(path, env.cache_dir(), progress)
-
-
-@app.command(rich_help_panel="Search")
+@command("search", "Search", quick=True)
 def search(
     ctx: typer.Context,
     text: Annotated[
         list[str], typer.Argument(metavar="TEXT", help="The claim to look up (quotes optional).")
     ],
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N matches.")] = 3,
-    threshold: Annotated[
-        float,
-        typer.Option("--threshold", "-t", min=0, max=100, help="Minimum score 0-100 (default 50)."),
-    ] = 50.0,
+    limit: LimitOption = 3,
+    threshold: ThresholdOption = 50.0,
+    fmt: FormatOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -306,42 +394,37 @@ def search(
 
         factcheck search "russian jets dumped fuel on a drone" --limit 5 --threshold 30
     """
+    from factcheck.output import Document
+    from factcheck.render import search_document, write_matches_plain
+
     env = env_of(ctx)
+    out = output_format(env, fmt, json=as_json, allowed=(Format.text, Format.json, Format.jsonl))
     query = " ".join(text).strip()
+    if not query:
+        fail(env, "empty claim text: give the claim to look up")
     with guarded(env):
-        if not query:
-            fail(env, "empty claim text: give the claim to look up")
-        from factcheck.match import Matcher
+        matches = session_for(env, db).search(query, limit=limit, threshold=threshold)
+        if matches or out is not Format.text:
 
-        matcher = Matcher(_open_index(env, db))
-        matches = matcher.find(query, limit=limit, threshold=threshold)
-        if as_json:
-            from factcheck.render import search_document, write_json
+            def rich(console: Any) -> None:
+                from factcheck.term import print_matches
 
-            write_json(env.stdout, search_document(query, matches))
-        elif matches:
-            _print_matches(env, matches)
+                print_matches(console, matches)
+
+            document = search_document(query, matches)
+            emit(env, out, Document(document, lambda o: write_matches_plain(o, matches), rich))
         if not matches:
-            env.stderr.write(
+            env.say(
                 f"factcheck: no known claim matches (threshold {threshold:g}); "
-                "try other words or --threshold\n"
+                "try other words or --threshold"
             )
-        env.stdout.flush()
     raise typer.Exit(Exit.FOUND if matches else Exit.NOT_FOUND)
 
 
-def _print_matches(env: Env, matches: list[Any]) -> None:
-    if env.color:
-        from factcheck.term import make_console, print_matches
-
-        print_matches(make_console(env.stdout, color=True), matches)
-    else:
-        from factcheck.render import write_matches_plain
-
-        write_matches_plain(env.stdout, matches)
+PARALLEL_FROM = 512 * 1024  # bytes of input from which a second process pays for itself
 
 
-@app.command(rich_help_panel="Search")
+@command("check", "Search", quick=True)
 def check(
     ctx: typer.Context,
     files: Annotated[
@@ -354,14 +437,13 @@ def check(
     show_all: Annotated[
         bool, typer.Option("--all", help="Show every sentence with its best candidate.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Matches per sentence.")] = 3,
-    threshold: Annotated[
-        float, typer.Option("--threshold", "-t", min=0, max=100, help="Minimum score 0-100.")
-    ] = 50.0,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=10_000, help="Matches per sentence.")
+    ] = 3,
+    threshold: ThresholdOption = 50.0,
+    fmt: FormatOption = None,
     as_json: JsonOption = False,
-    as_jsonl: Annotated[
-        bool, typer.Option("--jsonl", help="One JSON object per sentence, streamed.")
-    ] = False,
+    as_jsonl: JsonlOption = False,
     db: DbOption = None,
 ) -> None:
     """Report each sentence of a text that repeats a known claim, with its line number.
@@ -376,73 +458,82 @@ def check(
 
         factcheck check claims.txt --lines --all
     """
-    from factcheck.check import Summary, check_text
-    from factcheck.match import Matcher
-    from factcheck.render import sanitize
-    from factcheck.textio import read_lines
+    from factcheck.check import Summary
+    from factcheck.output import Listing
+    from factcheck.render import write_results_plain
 
     env = env_of(ctx)
+    out = output_format(
+        env, fmt, json=as_json, jsonl=as_jsonl, allowed=(Format.text, Format.json, Format.jsonl)
+    )
     names = files or ["-"]
     if names == ["-"] and env.stdin_isatty:
-        env.stderr.write("usage: factcheck check FILE... (or pipe text in: cat FILE | factcheck)\n")
+        env.say("usage: factcheck check FILE... (or pipe text in: cat FILE | factcheck)")
         raise typer.Exit(Exit.ERROR)
     summary = Summary()
-    results: list[dict[str, Any]] = []
     with guarded(env):
-        matcher = Matcher(_open_index(env, db))
+        session = session_for(env, db)
+
+        def results() -> Iterator[Any]:
+            for name in names:
+                yield from _check_one(
+                    env, session, name, summary, lines, show_all, limit, threshold
+                )
+
         show_names = len(names) > 1
-        for name in names:
-            label = "<stdin>" if name == "-" else name
-
-            def warn(message: str, label: str = sanitize(label)) -> None:
-                env.stderr.write(f"factcheck: {label}: {message}\n")
-
-            def error(message: str, label: str = sanitize(label)) -> None:
-                summary.errors.append(f"{label}: {message}")
-                env.stderr.write(f"factcheck: error: {label}: {message}\n")
-
-            stream = _stdin_bytes(env) if name == "-" else None
-            text_lines = read_lines(name, stream, warn=warn, error=error)
-            if text_lines is None:
-                continue
-            summary.files += 1
-            progress = _progress_for(env, name)
-            for result in check_text(
-                matcher,
-                progress(text_lines) if progress else text_lines,
-                file=label,
-                limit=limit,
-                threshold=threshold,
-                one_per_line=lines,
-                show_all=show_all,
-                summary=summary,
-                workers=_workers_for(name),
-                factory=lambda: Matcher(_open_index(env, db)),
-            ):
-                if as_jsonl:
-                    from factcheck.render import dumps
-
-                    env.stdout.write(dumps(result.to_dict()) + "\n")
-                    env.stdout.flush()
-                elif as_json:
-                    results.append(result.to_dict())
-                else:
-                    _print_result(env, result, show_names)
-        if as_json:
-            from factcheck.render import write_json
-
-            write_json(env.stdout, {"results": results, "summary": summary.to_dict()})
-        env.stdout.flush()
-    env.stderr.write(
+        listing = Listing(
+            "results",
+            results(),
+            lambda o, items: write_results_plain(o, items, show_names=show_names),
+            tail=lambda: {"summary": summary.to_dict()},
+        )
+        emit(env, out, listing)
+    env.say(
         f"{summary.sentences} sentences checked, {summary.matched} match known claims, "
-        f"{summary.disputed} of them disputed\n"
+        f"{summary.disputed} of them disputed"
     )
     if summary.errors:
         raise typer.Exit(Exit.ERROR)
     raise typer.Exit(Exit.FOUND if summary.matched else Exit.NOT_FOUND)
 
 
-PARALLEL_FROM = 512 * 1024  # bytes of input from which a second process pays for itself
+def _check_one(
+    env: Env,
+    session: Session,
+    name: str,
+    summary: Any,
+    lines: bool,
+    show_all: bool,
+    limit: int,
+    threshold: float,
+) -> Iterator[Any]:
+    """The results of one input: a file, or '-' for stdin (problems reported, not raised)."""
+    from factcheck.textio import read_lines
+
+    label = sanitized("<stdin>" if name == "-" else name)
+
+    def warn(message: str) -> None:
+        env.say(f"factcheck: {label}: {message}")
+
+    def error(message: str) -> None:
+        summary.errors.append(f"{label}: {message}")
+        env.say(f"factcheck: error: {label}: {message}")
+
+    text_lines = read_lines(name, env.stdin if name == "-" else None, warn=warn, error=error)
+    if text_lines is None:
+        return
+    summary.files += 1
+    progress = _progress_for(env, name)
+    yield from session.check(
+        progress(text_lines) if progress else text_lines,
+        file="<stdin>" if name == "-" else name,
+        limit=limit,
+        threshold=threshold,
+        one_per_line=lines,
+        show_all=show_all,
+        summary=summary,
+        workers=_workers_for(name),
+    )
 
 
 def _workers_for(name: str) -> int:
@@ -455,14 +546,6 @@ def _workers_for(name: str) -> int:
     except OSError:
         return 1
     return min(os.cpu_count() or 1, 4) if big else 1
-
-
-quick.command(rich_help_panel="Search")(search)
-quick.command(rich_help_panel="Search")(check)
-
-
-def _stdin_bytes(env: Env) -> Any:
-    return getattr(env.stdin, "buffer", env.stdin)
 
 
 def _progress_for(env: Env, name: str) -> Callable[[Any], Any] | None:
@@ -480,25 +563,8 @@ def _progress_for(env: Env, name: str) -> Callable[[Any], Any] | None:
     return lambda lines: track_bytes(lines, size, name, env.stderr)
 
 
-def _print_result(env: Env, result: Any, show_names: bool) -> None:
-    """grep-like: ``file:line: sentence``, then its known claims, indented."""
-    from factcheck.render import sanitize, status_label
+# --- browsing ---------------------------------------------------------------------------
 
-    where = f"{result.file}:{result.line}" if show_names else str(result.line)
-    env.stdout.write(f"{sanitize(where)}: {sanitize(result.sentence)}\n")
-    shown = result.matches or ((result.candidate,) if result.candidate else ())
-    mark = "" if result.matches else "below threshold: "
-    for m in shown:
-        c = m.claim
-        verdict = f"[{m.verdict}]  " if m.verdict else ""
-        env.stdout.write(
-            f"    {mark}{m.score:5.1f}  {verdict}{status_label(c)}  {sanitize(c.speaker)}: "
-            f"{sanitize(c.text)} [{sanitize(c.id)}]\n"
-        )
-        env.stdout.writelines(f"        ! {sanitize(n.message)}\n" for n in m.notes)
-
-
-JsonlOption = Annotated[bool, typer.Option("--jsonl", help="One JSON object per line, streamed.")]
 SpeakerOpt = Annotated[
     str | None,
     typer.Option("--speaker", "-s", help="Only this speaker (any alias, any case)."),
@@ -513,7 +579,7 @@ UntilOpt = Annotated[
 SearchOpt = Annotated[
     str | None, typer.Option("--search", help="Only claims containing these words (fuzzy).")
 ]
-LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N claims.")]
+ListLimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N claims.")]
 
 
 class StatusChoice(str, Enum):
@@ -532,9 +598,10 @@ class SortChoice(str, Enum):
 SortOpt = Annotated[
     SortChoice, typer.Option("--sort", help="Order: database order (none), date, speaker, status.")
 ]
+ALL_FORMATS = (Format.text, Format.json, Format.jsonl, Format.csv)
 
 
-@app.command("list", rich_help_panel="Browse")
+@command("list", "Browse")
 def list_(
     ctx: typer.Context,
     speaker: SpeakerOpt = None,
@@ -546,10 +613,11 @@ def list_(
     until: UntilOpt = None,
     search_text: SearchOpt = None,
     sort: SortOpt = SortChoice.none,
-    limit: LimitOpt = None,
+    limit: ListLimitOpt = None,
+    fmt: FormatOption = None,
     as_json: JsonOption = False,
     as_jsonl: JsonlOption = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
+    as_csv: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """List claims; filters combine.
@@ -564,11 +632,12 @@ def list_(
 
         factcheck list --search starlink --sort date --csv
     """
-    _list(ctx, speaker, status, tag, since, until, search_text, sort, limit, as_json, as_jsonl,
-          as_csv, db)  # fmt: skip
+    env = env_of(ctx)
+    out = output_format(env, fmt, json=as_json, jsonl=as_jsonl, csv=as_csv, allowed=ALL_FORMATS)
+    _list(env, out, speaker, status, tag, since, until, search_text, sort, limit, db)
 
 
-@app.command(rich_help_panel="Browse")
+@command("disputed", "Browse")
 def disputed(
     ctx: typer.Context,
     speaker: SpeakerOpt = None,
@@ -577,9 +646,11 @@ def disputed(
     until: UntilOpt = None,
     search_text: SearchOpt = None,
     sort: SortOpt = SortChoice.none,
-    limit: LimitOpt = None,
+    limit: ListLimitOpt = None,
+    fmt: FormatOption = None,
     as_json: JsonOption = False,
     as_jsonl: JsonlOption = False,
+    as_csv: CsvOption = False,
     db: DbOption = None,
 ) -> None:
     """Every disputed claim: who disputes it and what they say instead.
@@ -592,12 +663,14 @@ def disputed(
 
         factcheck disputed --speaker Moscow --json
     """
-    _list(ctx, speaker, StatusChoice.disputed, tag, since, until, search_text, sort, limit,
-          as_json, as_jsonl, False, db)  # fmt: skip
+    env = env_of(ctx)
+    out = output_format(env, fmt, json=as_json, jsonl=as_jsonl, csv=as_csv, allowed=ALL_FORMATS)
+    _list(env, out, speaker, StatusChoice.disputed, tag, since, until, search_text, sort, limit, db)
 
 
 def _list(
-    ctx: typer.Context,
+    env: Env,
+    out: Format,
     speaker: str | None,
     status: StatusChoice | None,
     tag: str | None,
@@ -606,88 +679,47 @@ def _list(
     search_text: str | None,
     sort: SortChoice,
     limit: int | None,
-    as_json: bool,
-    as_jsonl: bool,
-    as_csv: bool,
     db: str | None,
 ) -> None:
-    import itertools
-
-    from factcheck.browse import Filters, SortKey, filter_claims, resolve_speaker, sort_claims
+    from factcheck.browse import Filters, SortKey
+    from factcheck.formats.csv_format import write as write_csv
     from factcheck.model import Status
+    from factcheck.output import Listing
+    from factcheck.render import write_claims_plain
 
-    env = env_of(ctx)
-    if sum((as_json, as_jsonl, as_csv)) > 1:
-        fail(env, "choose one of --json, --jsonl, --csv")
-    shown = 0
     with guarded(env):
-        index = _open_index(env, db)
-        name = None
-        if speaker is not None:
-            known: set[str] = set()
-
-            def named() -> set[str]:
-                known.update(c.speaker for c in index.iter_claims())
-                return known
-
-            name = resolve_speaker(index.speakers, speaker, named)
-            if name is None:
-                close = index.speakers.suggest(speaker, known)
-                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-                env.stderr.write(f"factcheck: no speaker named {speaker!r}{hint}\n")
-                raise typer.Exit(Exit.NOT_FOUND)
+        session = session_for(env, db)
         filters = Filters(
-            name, Status(status.value) if status else None, tag, since, until, search_text
+            speaker, Status(status.value) if status else None, tag, since, until, search_text
         )
-        claims: Iterable[Any] = filter_claims(index.iter_claims(), filters)
-        if sort is not SortChoice.none:
-            claims = sort_claims(claims, SortKey(sort.value))
-        if limit is not None:
-            claims = itertools.islice(claims, limit)
-        shown = _write_claims(env, claims, filters, as_json, as_jsonl, as_csv, index)
-        env.stdout.flush()
+        order = None if sort is SortChoice.none else SortKey(sort.value)
+        claims = session.claims(filters, sort=order, limit=limit)
+        resolved = filters._replace(speaker=session.resolve_speaker(speaker) if speaker else None)
+
+        def rich(console: Any, items: Iterable[Any]) -> None:
+            from factcheck.term import print_claims
+
+            print_claims(console, items, session.index.speakers)
+
+        listing = Listing(
+            "claims",
+            claims,
+            write_claims_plain,
+            head={"filters": resolved.to_dict()},
+            csv=write_csv,
+            rich=rich,
+        )
+        shown = emit(env, out, listing)
     if not shown:
-        env.stderr.write("factcheck: no claim passes these filters\n")
+        env.say("factcheck: no claim passes these filters")
     raise typer.Exit(Exit.FOUND if shown else Exit.NOT_FOUND)
 
 
-def _write_claims(
-    env: Env,
-    claims: Iterable[Any],
-    filters: Any,
-    as_json: bool,
-    as_jsonl: bool,
-    as_csv: bool,
-    index: Any,
-) -> int:
-    """Stream claims to stdout in the chosen format; returns how many were written."""
-    from factcheck import render
-
-    if as_json:
-        return render.write_json_listing(
-            env.stdout, "claims", claims, {"filters": filters.to_dict()}
-        )
-    if as_jsonl:
-        return render.write_jsonl_counted(env.stdout, (c.to_dict() for c in claims))
-    if as_csv:
-        from factcheck.formats import csv_format
-
-        counter = render.Counted(claims)
-        csv_format.write(counter, env.stdout)
-        return counter.count
-    if env.color:
-        from factcheck.term import make_console, print_claims
-
-        counter = render.Counted(claims)
-        print_claims(make_console(env.stdout, color=True), counter, index.speakers)
-        return counter.count
-    return render.write_claims_plain(env.stdout, claims)
-
-
-@app.command(rich_help_panel="Browse")
+@command("show", "Browse")
 def show(
     ctx: typer.Context,
     claim_id: Annotated[str, typer.Argument(metavar="ID", help="The claim's id.")],
+    fmt: FormatOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -699,34 +731,27 @@ def show(
 
         factcheck show zelenskyy-55000-soldiers-died --json
     """
-    from factcheck.browse import suggest_ids
+    from factcheck.output import Document
+    from factcheck.render import write_detail_plain
 
     env = env_of(ctx)
+    out = output_format(env, fmt, json=as_json, allowed=(Format.text, Format.json, Format.jsonl))
     with guarded(env):
-        index = _open_index(env, db)
-        claim = index.claim_by_id(claim_id)
-        if claim is None:
-            close = suggest_ids(claim_id, index.ids())
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            fail(env, f"no claim with id {claim_id!r}{hint}")
-        from factcheck import render
+        detail = session_for(env, db).show(claim_id)
 
-        detail = render.claim_detail(claim, index.speakers, index.claim_by_id)
-        if as_json:
-            render.write_json(env.stdout, detail)
-        elif env.color:
-            from factcheck.term import make_console, print_detail
+        def rich(console: Any) -> None:
+            from factcheck.term import print_detail
 
-            print_detail(make_console(env.stdout, color=True), detail)
-        else:
-            render.write_detail_plain(env.stdout, detail)
-        env.stdout.flush()
+            print_detail(console, detail)
+
+        emit(env, out, Document(detail, lambda o: write_detail_plain(o, detail), rich))
     raise typer.Exit(Exit.FOUND)
 
 
-@app.command(rich_help_panel="Browse")
+@command("speakers", "Browse")
 def speakers(
     ctx: typer.Context,
+    fmt: FormatOption = None,
     as_json: JsonOption = False,
     as_jsonl: JsonlOption = False,
     db: DbOption = None,
@@ -739,29 +764,29 @@ def speakers(
 
         factcheck speakers --json
     """
-    from factcheck import render
-    from factcheck.browse import speaker_stats
+    from factcheck.output import Listing
+    from factcheck.render import write_speakers_plain
 
     env = env_of(ctx)
+    out = output_format(
+        env, fmt, json=as_json, jsonl=as_jsonl, allowed=(Format.text, Format.json, Format.jsonl)
+    )
     with guarded(env):
-        index = _open_index(env, db)
-        rows = speaker_stats(index.iter_claims(), index.speakers)
-        if as_json:
-            render.write_json(env.stdout, {"speakers": [r.to_dict() for r in rows]})
-        elif as_jsonl:
-            render.write_jsonl(env.stdout, (r.to_dict() for r in rows))
-        elif env.color:
-            from factcheck.term import make_console, print_speakers
+        rows = session_for(env, db).speakers()
 
-            print_speakers(make_console(env.stdout, color=True), rows)
-        else:
-            render.write_speakers_plain(env.stdout, rows)
-        env.stdout.flush()
-    raise typer.Exit(Exit.FOUND if rows else Exit.NOT_FOUND)
+        def rich(console: Any, items: Iterable[Any]) -> None:
+            from factcheck.term import print_speakers
+
+            print_speakers(console, items)
+
+        shown = emit(env, out, Listing("speakers", rows, write_speakers_plain, rich=rich))
+    raise typer.Exit(Exit.FOUND if shown else Exit.NOT_FOUND)
 
 
-@app.command(rich_help_panel="Browse")
-def stats(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
+@command("stats", "Browse")
+def stats(
+    ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = False, db: DbOption = None
+) -> None:
     """Counts by status, speaker and tag; the database's path, version and size.
 
     Examples:
@@ -770,34 +795,23 @@ def stats(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) 
 
         factcheck stats --json
     """
-    from factcheck import render
-    from factcheck.browse import database_stats
+    from factcheck.output import Document
+    from factcheck.render import write_stats_plain
 
     env = env_of(ctx)
+    out = output_format(env, fmt, json=as_json, allowed=(Format.text, Format.json, Format.jsonl))
     with guarded(env):
-        path = _db_path(env, db)
-        index = _open_index(env, db)
-        counts = database_stats(index.iter_claims())
-        doc = {
-            "database": {
-                "path": str(path),
-                "version": index.version,
-                "bytes": path.stat().st_size,
-                "speakers": len(index.speakers),
-            },
-            **counts.to_dict(),
-        }
-        if as_json:
-            render.write_json(env.stdout, doc)
-        else:
-            render.write_stats_plain(env.stdout, doc)
-        env.stdout.flush()
-    raise typer.Exit(Exit.FOUND if counts.claims else Exit.NOT_FOUND)
+        doc = session_for(env, db).stats()
+        emit(env, out, Document(doc, lambda o: write_stats_plain(o, doc)))
+    raise typer.Exit(Exit.FOUND if doc["claims"] else Exit.NOT_FOUND)
+
+
+# --- the database -----------------------------------------------------------------------
 
 
 def _writable_db(env: Env, db: str | None) -> Path:
     """The database a command writes to: --db or FACTCHECK_DB, never the bundled copy."""
-    chosen = db or env.db or env.environ.get("FACTCHECK_DB")
+    chosen = db or env.db
     if not chosen:
         fail(
             env,
@@ -830,7 +844,7 @@ class ImportFormat(str, Enum):
     liar = "liar"
 
 
-@app.command("import", rich_help_panel="Database")
+@command("import", "Database")
 def import_(
     ctx: typer.Context,
     files: Annotated[
@@ -871,6 +885,7 @@ def import_(
         factcheck import liar/train.tsv --format liar --db mine.json --dry-run
     """
     from factcheck.importer import import_files
+    from factcheck.output import Document
 
     env = env_of(ctx)
     target = _writable_db(env, db)
@@ -885,19 +900,18 @@ def import_(
             verdicts=verdicts or None,
             skip_bad=skip_bad,
             dry_run=dry_run,
-            stdin=_stdin_bytes(env),
-            on_skip=lambda where, why: _say(
-                env, f"factcheck: skipped {sanitize_text(where)}: {sanitize_text(why)}"
+            stdin=env.stdin,
+            on_skip=lambda where, why: env.say(
+                f"factcheck: skipped {sanitized(where)}: {sanitized(why)}"
             ),
-            on_wait=lambda: _say(env, f"factcheck: waiting for another process writing {target}"),
+            on_wait=lambda: env.say(
+                f"factcheck: waiting for another process writing {sanitized(str(target))}"
+            ),
             progress=_import_progress(env),
         )
         if as_json:
-            from factcheck.render import write_json
-
-            write_json(env.stdout, report)
+            emit(env, Format.json, Document(report, lambda o: None))
         env.stderr.write(_import_summary(report))
-        env.stdout.flush()
     raise typer.Exit(Exit.FOUND if report["read"] else Exit.NOT_FOUND)
 
 
@@ -912,19 +926,9 @@ def _import_progress(env: Env) -> Callable[[int, int | None], None] | None:
     def progress(done: int, total: int | None) -> None:
         bar(done, total)
         if total is not None:
-            _say(env, f"factcheck: merging {done:,} records and writing...")
+            env.say(f"factcheck: merging {done:,} records and writing...")
 
     return progress
-
-
-def _say(env: Env, line: str) -> None:
-    env.stderr.write(line + "\n")
-
-
-def sanitize_text(text: str) -> str:
-    from factcheck.render import sanitize
-
-    return sanitize(text)
 
 
 def _import_summary(report: dict[str, Any]) -> str:
@@ -933,7 +937,7 @@ def _import_summary(report: dict[str, Any]) -> str:
     return (
         f"{report['read']:,} records read from {len(report['files'])} file(s): {counts}, "
         f"{report['unchanged']:,} unchanged, {len(report['skipped']):,} skipped; "
-        f"{verb} {report['database']} ({report['claims']:,} claims)\n"
+        f"{verb} {sanitized(report['database'])} ({report['claims']:,} claims)\n"
     )
 
 
@@ -944,7 +948,7 @@ class ExportFormat(str, Enum):
     claimreview = "claimreview"
 
 
-@app.command(rich_help_panel="Database")
+@command("export", "Database")
 def export(
     ctx: typer.Context,
     fmt: Annotated[
@@ -968,7 +972,7 @@ def export(
 
     env = env_of(ctx)
     with guarded(env):
-        index = _open_index(env, db)
+        index = session_for(env, db).index
 
         def write(out: TextIO) -> int:
             claims = index.iter_claims()
@@ -987,12 +991,18 @@ def export(
         else:
             count = write(env.stdout)
         env.stdout.flush()
-        env.stderr.write(f"{count:,} claims exported\n")
+        env.say(f"{count:,} claims exported")
     raise typer.Exit(Exit.FOUND if count else Exit.NOT_FOUND)
 
 
-@app.command(rich_help_panel="Database")
-def validate(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
+@command("validate", "Database")
+def validate(
+    ctx: typer.Context,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    as_jsonl: JsonlOption = False,
+    db: DbOption = None,
+) -> None:
     """Check a database: schema, duplicate ids, dangling references, dates, URLs, empty text.
 
     Every problem is one line naming the record and field. Exit 0 clean, 1 problems found.
@@ -1000,25 +1010,36 @@ def validate(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = Non
     Examples:
 
         factcheck validate --db mine.json
+
+        factcheck validate --db mine.json --jsonl
     """
-    from factcheck.store import validate_file
+    from factcheck.output import Document
+    from factcheck.render import write_problems_plain
+    from factcheck.store import locate_database, validate_file
 
     env = env_of(ctx)
+    out = output_format(
+        env, fmt, json=as_json, jsonl=as_jsonl, allowed=(Format.text, Format.json, Format.jsonl)
+    )
     with guarded(env):
-        path = _db_path(env, db)
+        path = locate_database(db or env.db, env.environ)
         problems = validate_file(path)
-        if as_json:
-            from factcheck.render import write_json
-
-            write_json(env.stdout, {"database": str(path), "problems": problems})
+        if out is Format.jsonl:
+            for p in problems:
+                emit(env, out, Document(p.to_dict(), lambda o: None))
         else:
-            env.stdout.writelines(sanitize_text(p) + "\n" for p in problems)
-        env.stdout.flush()
-        env.stderr.write(f"{path}: {len(problems)} problem(s)\n" if problems else f"{path}: ok\n")
+            doc = {
+                "database": str(path),
+                "problems": [str(p) for p in problems],  # the lines, as before
+                "records": [p.to_dict() for p in problems],  # the same, field by field
+            }
+            emit(env, out, Document(doc, lambda o: write_problems_plain(o, problems)))
+        shown = sanitized(str(path))
+        env.say(f"{shown}: {len(problems)} problem(s)" if problems else f"{shown}: ok")
     raise typer.Exit(Exit.NOT_FOUND if problems else Exit.FOUND)
 
 
-@app.command(rich_help_panel="Database")
+@command("add", "Database")
 def add(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The statement.")],
@@ -1040,6 +1061,7 @@ def add(
     claim_id: Annotated[
         str | None, typer.Option("--id", help="Record id (default: made from speaker and text).")
     ] = None,
+    fmt: FormatOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -1052,8 +1074,10 @@ def add(
         factcheck add "Turnout was 80%" -s "Party X" --disputed-by "Board:it was 61%" --db my.json
     """
     from factcheck.importer import add_claim
+    from factcheck.output import Document
 
     env = env_of(ctx)
+    out = output_format(env, fmt, json=as_json, allowed=(Format.text, Format.json, Format.jsonl))
     target = _writable_db(env, db)
     disputes = []
     for item in disputed_by:
@@ -1073,19 +1097,53 @@ def add(
             quote=quote,
             claim_id=claim_id,
         )
-        if as_json:
-            from factcheck.render import write_json
-
-            write_json(env.stdout, {"outcome": outcome, "claim": claim.to_dict()})
-        else:
-            env.stdout.write(f"{claim.id}\n")
-        env.stderr.write(f"factcheck: {outcome} {claim.id} in {target}\n")
-        env.stdout.flush()
+        doc = {"outcome": outcome, "claim": claim.to_dict()}
+        emit(env, out, Document(doc, lambda o: o.write(f"{sanitized(claim.id)}\n")))
+        env.say(f"factcheck: {outcome} {sanitized(claim.id)} in {sanitized(str(target))}")
     raise typer.Exit(Exit.FOUND)
 
 
-def _app_for(args: list[str]) -> typer.Typer:
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+@command("completion", "Setup")
+def completion(
+    ctx: typer.Context,
+    shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish.")],
+) -> None:
+    """Print the shell completion script for bash, zsh or fish.
+
+    Examples:
+
+        factcheck completion bash > ~/.local/share/bash-completion/completions/factcheck
+
+        factcheck completion zsh > "${fpath[1]}/_factcheck"
+
+        factcheck completion fish > ~/.config/fish/completions/factcheck.fish
+    """
+    from typer._completion_shared import get_completion_script
+
+    env = env_of(ctx)
+    script = get_completion_script(
+        prog_name="factcheck", complete_var="_FACTCHECK_COMPLETE", shell=shell.value
+    )
+    env.stdout.write(script if script.endswith("\n") else script + "\n")
+    raise typer.Exit(Exit.FOUND)
+
+
+COMMAND_NAMES = [c.name for c in COMMANDS]
+app = build_app(quick=False)
+quick = build_app(quick=True)
+
+
+def _app_for(args: list[str], environ: Mapping[str, str]) -> typer.Typer:
     """``quick`` when the arguments lead to search or check, else the full ``app``."""
+    if environ.get("_FACTCHECK_COMPLETE"):
+        return app  # shell completion: every command name may be asked for
+    quick_names = {c.name for c in COMMANDS if c.quick}
     i = 0
     while i < len(args):
         arg = args[i]
@@ -1093,40 +1151,46 @@ def _app_for(args: list[str]) -> typer.Typer:
             i += 2
         elif arg.startswith("--db=") or arg.startswith("--color=") or arg == "--debug":
             i += 1
-        elif arg in ("-h", "--help", "--version") or arg in COMMAND_NAMES[2:]:
+        elif arg in ("-h", "--help", "--version") or (
+            arg in COMMAND_NAMES and arg not in quick_names
+        ):
             return app
         else:
             return quick
     return quick
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point; returns the exit status."""
-    args = sys.argv[1:] if argv is None else argv
+def main(argv: list[str] | None = None, env: Env | None = None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``) with ``env`` (default
+    the real streams); returns the exit status. Tests call this in process."""
+    env = env or Env.from_sys()
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        rv = _app_for(args)(args=args, prog_name="factcheck", standalone_mode=False)
+        rv = _app_for(args, env.environ)(
+            args=args, prog_name="factcheck", standalone_mode=False, obj=env
+        )
     except SystemExit as e:
         code = e.code
         return code if isinstance(code, int) else (0 if code is None else Exit.ERROR)
     except BrokenPipeError:
-        with suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), env.stdout.fileno())
         return Exit.FOUND
     except KeyboardInterrupt:
-        sys.stderr.write("factcheck: interrupted\n")
+        env.say("factcheck: interrupted")
         return Exit.INTERRUPTED
     except Exception as e:
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # click's usage errors
             ctx = getattr(e, "ctx", None)
             where = ctx.command_path if ctx is not None else "factcheck"
-            sys.stderr.write(f"factcheck: error: {e.format_message()} (see '{where} --help')\n")
+            env.say(f"factcheck: error: {sanitized(e.format_message())} (see '{where} --help')")
             return Exit.ERROR
         # Last resort: one line; a traceback only with --debug.
-        if "--debug" in (argv if argv is not None else sys.argv):
+        if "--debug" in args:
             raise
-        sys.stderr.write(
-            f"factcheck: error: unexpected {type(e).__name__}: {e} "
-            "(run with --debug for a traceback)\n"
+        env.say(
+            f"factcheck: error: unexpected {type(e).__name__}: {sanitized(str(e))} "
+            "(run with --debug for a traceback)"
         )
         return Exit.ERROR
     return rv if isinstance(rv, int) else Exit.FOUND

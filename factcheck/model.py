@@ -134,6 +134,24 @@ class Database:
         }
 
 
+class Problem(NamedTuple):
+    """One problem ``validate`` found: which record (``where``), which field, and what."""
+
+    where: str  # "db.json:claims[3] 'some-id'", or the file for a problem of the whole file
+    field: str | None  # "sources[0].url", or None
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.where}.{self.field}: {self.message}"
+            if self.field
+            else (f"{self.where}: {self.message}")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"where": self.where, "field": self.field, "message": self.message}
+
+
 class Note(NamedTuple):
     """How a query departs from a matched record (filled by the analysis step)."""
 

@@ -203,11 +203,14 @@ def write_detail_plain(out: TextIO, detail: dict[str, Any]) -> None:
         out.write(f"{label}: {value}\n")
 
 
-def write_speakers_plain(out: TextIO, rows: Iterable[Any]) -> None:
+def write_speakers_plain(out: TextIO, rows: Iterable[Any]) -> int:
+    n = 0
     for r in rows:
         role = f" ({sanitize(r.role)})" if r.role else ""
         aliases = f"; aliases: {sanitize(', '.join(r.aliases))}" if r.aliases else ""
         out.write(f"{sanitize(r.name)}{role}: {r.claims} claims, {r.disputed} disputed{aliases}\n")
+        n += 1
+    return n
 
 
 def write_stats_plain(out: TextIO, doc: dict[str, Any]) -> None:
@@ -221,3 +224,34 @@ def write_stats_plain(out: TextIO, doc: dict[str, Any]) -> None:
         more = f" (+{len(counts) - 10} more)" if len(counts) > 10 else ""
         out.write(f"by {title}{more}:\n")
         out.writelines(f"  {n:>7,}  {sanitize(k)}\n" for k, n in top)
+
+
+def write_results_plain(out: TextIO, results: Iterable[Any], *, show_names: bool) -> int:
+    """``check`` as grep prints: ``[file:]line: sentence``, then its known claims indented
+    (with ``--all``, a sentence's best candidate below the threshold is marked so)."""
+    n = 0
+    for r in results:
+        n += 1
+        where = f"{r.file}:{r.line}" if show_names else str(r.line)
+        out.write(f"{sanitize(where)}: {sanitize(r.sentence)}\n")
+        shown = r.matches or ((r.candidate,) if r.candidate else ())
+        mark = "" if r.matches else "below threshold: "
+        for m in shown:
+            c = m.claim
+            verdict = f"[{m.verdict}]  " if m.verdict else ""
+            out.write(
+                f"    {mark}{m.score:5.1f}  {verdict}{status_label(c)}  {sanitize(c.speaker)}: "
+                f"{sanitize(c.text)} [{sanitize(c.id)}]\n"
+            )
+            out.writelines(f"        ! {sanitize(note.message)}\n" for note in m.notes)
+        out.flush()  # results of a slow pipe appear as its sentences arrive
+    return n
+
+
+def write_problems_plain(out: TextIO, problems: Iterable[Any]) -> int:
+    """``validate``: one line per problem, ``where.field: message``."""
+    n = 0
+    for p in problems:
+        out.write(sanitize(str(p)) + "\n")
+        n += 1
+    return n

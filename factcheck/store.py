@@ -18,6 +18,7 @@ from factcheck.model import (
     Claim,
     Database,
     Dispute,
+    Problem,
     Related,
     Source,
     Speaker,
@@ -432,8 +433,8 @@ def locked(
         os.close(fd)
 
 
-def validate_file(path: str | os.PathLike[str]) -> list[str]:
-    """Every problem in a database file, one line each (``where.field: message``).
+def validate_file(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem in a database file, as records (``str()`` of one is its line).
 
     Unlike ``load_database``, which stops at the first problem, this goes on: each record's
     first schema problem, then duplicate ids, dangling ``claim``/``related`` ids, sources
@@ -445,20 +446,20 @@ def validate_file(path: str | os.PathLike[str]) -> list[str]:
     except FileNotFoundError:
         raise DatabaseError("database not found", str(p)) from None
     except UnicodeDecodeError as e:
-        return [f"{p}: not UTF-8 (byte {e.start})"]
+        return [Problem(str(p), None, f"not UTF-8 (byte {e.start})")]
     except json.JSONDecodeError as e:
-        return [f"{p}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}"]
+        return [Problem(f"{p}:{e.lineno}:{e.colno}", None, f"invalid JSON: {e.msg}")]
     if isinstance(data, list):
         data = {"claims": data}
     if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
-        return [f"{p}:claims: missing or invalid 'claims' list"]
-    problems: list[str] = []
+        return [Problem(str(p), "claims", "missing or invalid 'claims' list")]
+    problems: list[Problem] = []
     speakers: list[Speaker] = []
     for i, raw in enumerate(data.get("speakers") or []):
         try:
             speakers.append(parse_speaker(raw, f"{p}:speakers[{i}]"))
         except DatabaseError as e:  # noqa: PERF203 - validation goes on past each bad record
-            problems.append(_problem(e))
+            problems.append(_problem(e, str(p)))
     claims: list[tuple[str, Claim]] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(data["claims"]):
@@ -466,30 +467,45 @@ def validate_file(path: str | os.PathLike[str]) -> list[str]:
         try:
             claim = parse_claim(raw, where)
         except DatabaseError as e:
-            problems.append(_problem(e))
+            problems.append(_problem(e, where))
             continue
         where = f"{where} {claim.id!r}"
         if claim.id in seen:
-            problems.append(f"{where}.id: duplicate id (first at claims[{seen[claim.id]}])")
+            problems.append(
+                Problem(where, "id", f"duplicate id (first at claims[{seen[claim.id]}])")
+            )
         seen.setdefault(claim.id, i)
         claims.append((where, claim))
     names = {s.name for s in speakers}
     for where, c in claims:
         for j, d in enumerate(c.disputed_by):
             if d.claim is not None and d.claim not in seen:
-                problems.append(f"{where}.disputed_by[{j}].claim: no claim with id {d.claim!r}")
+                problems.append(
+                    Problem(where, f"disputed_by[{j}].claim", f"no claim with id {d.claim!r}")
+                )
             if names and d.speaker not in names:
-                problems.append(f"{where}.disputed_by[{j}].speaker: {d.speaker!r} not in speakers")
+                problems.append(
+                    Problem(where, f"disputed_by[{j}].speaker", f"{d.speaker!r} not in speakers")
+                )
         for j, r in enumerate(c.related):
             if r.id not in seen:
-                problems.append(f"{where}.related[{j}].id: no claim with id {r.id!r}")
+                problems.append(Problem(where, f"related[{j}].id", f"no claim with id {r.id!r}"))
         for j, s in enumerate(c.sources):
             if s.url is not None and not s.url.startswith(("http://", "https://")):
-                problems.append(f"{where}.sources[{j}].url: not an http(s) URL: {s.url!r}")
+                problems.append(
+                    Problem(where, f"sources[{j}].url", f"not an http(s) URL: {s.url!r}")
+                )
         if names and c.speaker not in names:
-            problems.append(f"{where}.speaker: {c.speaker!r} not in speakers")
+            problems.append(Problem(where, "speaker", f"{c.speaker!r} not in speakers"))
     return problems
 
 
-def _problem(e: DatabaseError) -> str:
-    return f"{e.where}: {e.message}" if e.where else e.message
+_RECORD = re.compile(r"^(?P<record>.*?(?:speakers|claims)\[\d+\](?: '[^']*')?)\.(?P<field>.+)$")
+
+
+def _problem(e: DatabaseError, record: str) -> Problem:
+    """A record's first schema problem: its location split into record and field."""
+    m = _RECORD.match(e.where or "")
+    if m:
+        return Problem(m["record"], m["field"], e.message)
+    return Problem(e.where or record, None, e.message)

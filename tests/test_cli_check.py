@@ -232,7 +232,8 @@ def test_json_shape(db: str, tmp_path: Path) -> None:
     r = run("check", a, "--json", "--db", db)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert list(doc) == ["results", "summary"]
+    assert list(doc) == ["results", "count", "summary"]  # "count": added, as in every listing
+    assert doc["count"] == len(doc["results"])
     assert [list(x) for x in doc["results"]] == [JSON_RESULT_KEYS, JSON_RESULT_KEYS]
     first, second = doc["results"]
     assert (first["file"], first["line"], first["sentence"], first["matched"]) == (
@@ -271,6 +272,7 @@ def test_json_when_nothing_matches(db: str) -> None:
     assert r.returncode == 1
     assert json.loads(r.stdout) == {
         "results": [],
+        "count": 0,
         "summary": {"sentences": 1, "matched": 0, "disputed": 0, "files": 1, "errors": []},
     }
 

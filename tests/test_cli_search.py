@@ -221,7 +221,7 @@ def test_command_names_list_every_command() -> None:
 def test_runs_that_search_or_check_build_only_those_commands(args: list[str], which: str) -> None:
     from factcheck import cli
 
-    assert cli._app_for(args) is getattr(cli, which)
+    assert cli._app_for(args, {}) is getattr(cli, which)
 
 
 def test_close_command_names_get_a_hint() -> None:

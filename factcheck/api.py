@@ -1,0 +1,265 @@
+"""The library API: one ``Session`` per database, the same calls the command line makes.
+
+    import factcheck
+
+    with factcheck.open() as fc:                    # the bundled database
+        for m in fc.search("Zelensky said 55,000 soldiers died"):
+            print(m.score, m.verdict, m.claim.id, m.claim.speaker)
+        for result in fc.check(["Russia annexed Crimea in 2014.\\n"]):
+            print(result.line, result.sentence, [m.claim.id for m in result.matches])
+        disputed = list(fc.claims(Filters(status=Status.DISPUTED)))
+
+``open(db)`` takes a path (``.json`` for a JSON database, ``.sqlite``/``.db`` for SQLite), or
+None for ``$FACTCHECK_DB`` else the bundled database. The search index is built or opened on
+first use and cached as the command line caches it. Every expected failure raises a
+``FactcheckError`` subclass whose ``str()`` is one line naming what went wrong and where.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from factcheck.errors import InputError
+from factcheck.model import Claim, Match
+
+if TYPE_CHECKING:  # imported on use: ``import factcheck`` stays cheap
+    from factcheck.browse import Filters, SortKey, SpeakerStats
+    from factcheck.check import SentenceResult, Summary
+    from factcheck.index import Index
+    from factcheck.match import Matcher
+
+Progress = Callable[[int, int], None]
+
+
+class UnknownSpeaker(InputError):
+    """A speaker filter names nobody in the database; ``close`` holds the nearest names."""
+
+    def __init__(self, typed: str, close: list[str]) -> None:
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        super().__init__(f"no speaker named {typed!r}{hint}")
+        self.typed = typed
+        self.close = close
+
+
+class UnknownId(InputError):
+    """No claim has this id; ``close`` holds the nearest ids."""
+
+    def __init__(self, claim_id: str, close: list[str]) -> None:
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        super().__init__(f"no claim with id {claim_id!r}{hint}")
+        self.claim_id = claim_id
+        self.close = close
+
+
+def default_cache_dir(environ: Mapping[str, str]) -> Path:
+    """``$FACTCHECK_CACHE``, else ``$XDG_CACHE_HOME/factcheck``, else ``~/.cache/factcheck``."""
+    if environ.get("FACTCHECK_CACHE"):
+        return Path(environ["FACTCHECK_CACHE"])
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "factcheck"
+
+
+_DEFAULT: Any = object()
+
+
+def open(  # shadows the builtin in this module only: factcheck.open() is the entry point
+    db: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cache_dir: Path | None = _DEFAULT,
+    progress: Progress | None = None,
+) -> Session:
+    """A session on the database at ``db`` (else ``$FACTCHECK_DB``, else the bundled one).
+
+    ``environ`` defaults to ``os.environ``; ``cache_dir`` to ``default_cache_dir(environ)``
+    (None: index in memory, no cache file). ``progress(done, total)`` hears about a first
+    index build of a big database.
+    """
+    from factcheck.store import locate_database
+
+    env = os.environ if environ is None else environ
+    path = locate_database(db, env)
+    cache = default_cache_dir(env) if cache_dir is _DEFAULT else cache_dir
+    return Session(path, cache, progress)
+
+
+class Session:
+    """Searching, checking and browsing one database. Not thread-safe (one SQLite
+    connection); a forked process opens its own with ``reopen()``."""
+
+    def __init__(self, path: Path, cache_dir: Path | None, progress: Progress | None = None):
+        self.path = path
+        self.cache_dir = cache_dir
+        self._progress = progress
+        self._index: Index | None = None
+        self._matcher: Matcher | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        self._index = self._matcher = None
+
+    def reopen(self) -> Session:
+        """A new session on the same database (for another process or thread)."""
+        return Session(self.path, self.cache_dir)
+
+    @property
+    def index(self) -> Index:
+        """The search index (opened, or built, on first use)."""
+        if self._index is None:
+            from factcheck.index import open_index
+
+            self._index = open_index(self.path, self.cache_dir, self._progress)
+        return self._index
+
+    @property
+    def matcher(self) -> Matcher:
+        if self._matcher is None:
+            from factcheck.match import Matcher
+
+            self._matcher = Matcher(self.index)
+        return self._matcher
+
+    # --- searching -------------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int | None = None,
+        threshold: float | None = None,
+        exclude: Iterable[str] = (),
+        explain: bool = True,
+    ) -> list[Match]:
+        """The known claims closest to ``text``, best first, with notes and a verdict."""
+        from factcheck.match import DEFAULT_LIMIT, DEFAULT_THRESHOLD
+
+        return self.matcher.find(
+            text,
+            DEFAULT_LIMIT if limit is None else limit,
+            DEFAULT_THRESHOLD if threshold is None else threshold,
+            explain=explain,
+            exclude=exclude,
+        )
+
+    def check(
+        self,
+        lines: Iterable[str],
+        *,
+        file: str | None = None,
+        limit: int | None = None,
+        threshold: float | None = None,
+        one_per_line: bool = False,
+        show_all: bool = False,
+        summary: Summary | None = None,
+        workers: int = 1,
+    ) -> Iterator[SentenceResult]:
+        """Each sentence of ``lines`` that repeats a known claim (every one with
+        ``show_all``), streamed; ``workers`` > 1 matches in that many processes."""
+        from factcheck.check import check_text
+        from factcheck.match import DEFAULT_LIMIT, DEFAULT_THRESHOLD
+
+        return check_text(
+            self.matcher,
+            lines,
+            file=file,
+            limit=DEFAULT_LIMIT if limit is None else limit,
+            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+            one_per_line=one_per_line,
+            show_all=show_all,
+            summary=summary,
+            workers=workers,
+            factory=lambda: self.reopen().matcher,
+        )
+
+    # --- browsing --------------------------------------------------------------------------
+
+    def resolve_speaker(self, typed: str) -> str:
+        """The canonical name of a speaker as a user types it; UnknownSpeaker if none."""
+        from factcheck.browse import resolve_speaker
+
+        known: set[str] = set()
+
+        def named() -> set[str]:
+            known.update(c.speaker for c in self.index.iter_claims())
+            return known
+
+        name = resolve_speaker(self.index.speakers, typed, named)
+        if name is None:
+            raise UnknownSpeaker(typed, self.index.speakers.suggest(typed, known))
+        return name
+
+    def claims(
+        self,
+        filters: Filters | None = None,
+        *,
+        sort: SortKey | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Claim]:
+        """The claims that pass ``filters`` (a speaker as typed is resolved first), in
+        database order or sorted, streamed."""
+        import itertools
+
+        from factcheck.browse import Filters, filter_claims, sort_claims
+
+        f = filters or Filters()
+        if f.speaker is not None:
+            f = f._replace(speaker=self.resolve_speaker(f.speaker))
+        found: Iterable[Claim] = filter_claims(self.index.iter_claims(), f)
+        if sort is not None:
+            found = sort_claims(found, sort)
+        return iter(itertools.islice(found, limit) if limit is not None else found)
+
+    def claim(self, claim_id: str) -> Claim:
+        """The claim with this id; UnknownId (with close ids) if none."""
+        found = self.index.claim_by_id(claim_id)
+        if found is None:
+            from factcheck.browse import suggest_ids
+
+            raise UnknownId(claim_id, suggest_ids(claim_id, self.index.ids()))
+        return found
+
+    def show(self, claim_id: str) -> dict[str, Any]:
+        """One claim in full, with its speaker and the records it points to (``show --json``)."""
+        from factcheck.render import claim_detail
+
+        return claim_detail(self.claim(claim_id), self.index.speakers, self.index.claim_by_id)
+
+    def speakers(self) -> list[SpeakerStats]:
+        """Each speaker with role, aliases and claim counts, most claims first."""
+        from factcheck.browse import speaker_stats
+
+        return speaker_stats(self.index.iter_claims(), self.index.speakers)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts by status, speaker and tag, and what the database is (``stats --json``)."""
+        from factcheck.browse import database_stats
+
+        index = self.index
+        counts = database_stats(index.iter_claims())
+        return {
+            "database": {
+                "path": str(self.path),
+                "version": index.version,
+                "bytes": self.path.stat().st_size,
+                "speakers": len(index.speakers),
+            },
+            **counts.to_dict(),
+        }
