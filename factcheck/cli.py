@@ -985,9 +985,9 @@ def export(
             return writer(fmt.value)(claims, out)
 
         if output:
-            from factcheck.store import write_text_atomically
+            from factcheck.store import replace_atomically
 
-            count = write_text_atomically(Path(output), write)
+            count = replace_atomically(output, write, newline="")
         else:
             count = write(env.stdout)
         env.stdout.flush()

@@ -1,0 +1,183 @@
+"""Records as stored: the one validator of claims and speakers (on load, on import and in
+``validate``), naming file, record and field in every error."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from factcheck.dates import is_partial
+from factcheck.errors import DatabaseError
+from factcheck.model import (
+    SCHEMA_VERSION,
+    Claim,
+    Database,
+    Dispute,
+    Related,
+    Source,
+    Speaker,
+    Status,
+)
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:#/-]*$")
+
+_CLAIM_KEYS = frozenset(
+    {"id", "text", "quote", "speaker", "date", "status", "disputed_by", "sources", "tags"}
+    | {"verdict", "related"}
+)
+_SOURCE_KEYS = frozenset({"kind", "name", "url", "publisher", "date", "ref"})
+
+
+def parse_database(data: Any, where: str = "<database>") -> Database:
+    """Validate a decoded JSON document and build a Database."""
+    if isinstance(data, list):  # a bare list of claims is accepted too
+        data = {"version": SCHEMA_VERSION, "claims": data}
+    if not isinstance(data, dict):
+        raise DatabaseError("database must be a JSON object with a 'claims' list", where)
+    version = data.get("version", SCHEMA_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise DatabaseError("'version' must be an integer", f"{where}:version")
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"database version {version} is newer than this factcheck supports ({SCHEMA_VERSION})",
+            where,
+            "upgrade factcheck",
+        )
+    claims_raw = data.get("claims")
+    if not isinstance(claims_raw, list):
+        raise DatabaseError("missing or invalid 'claims' list", f"{where}:claims")
+    speakers_raw = data.get("speakers", [])
+    if not isinstance(speakers_raw, list):
+        raise DatabaseError("'speakers' must be a list", f"{where}:speakers")
+    speakers = tuple(parse_speaker(s, f"{where}:speakers[{i}]") for i, s in enumerate(speakers_raw))
+    claims: list[Claim] = []
+    seen: set[str] = set()
+    for i, c in enumerate(claims_raw):
+        claim = parse_claim(c, f"{where}:claims[{i}]")
+        if claim.id in seen:
+            raise DatabaseError("duplicate id", f"{where}:claims[{i}] {claim.id!r}.id")
+        seen.add(claim.id)
+        claims.append(claim)
+    return Database(tuple(claims), speakers, version, where)
+
+
+def _str(obj: dict[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise DatabaseError("missing field", f"{where}.{key}")
+        return None
+    if not isinstance(value, str):
+        raise DatabaseError(f"must be a string, not {type(value).__name__}", f"{where}.{key}")
+    if required and not value.strip():
+        raise DatabaseError("must not be empty", f"{where}.{key}")
+    return value
+
+
+def _list(obj: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise DatabaseError(f"must be a list, not {type(value).__name__}", f"{where}.{key}")
+    return value
+
+
+def _obj(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DatabaseError(f"must be an object, not {type(value).__name__}", where)
+    return value
+
+
+def _strs(obj: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    items = _list(obj, key, where)
+    for j, item in enumerate(items):
+        if not isinstance(item, str):
+            raise DatabaseError("must be a string", f"{where}.{key}[{j}]")
+    return tuple(items)
+
+
+def parse_speaker(value: Any, where: str) -> Speaker:
+    obj = _obj(value, where)
+    name = _str(obj, "name", where, required=True)
+    assert name is not None
+    return Speaker(name, _strs(obj, "aliases", where), _str(obj, "role", where))
+
+
+def parse_claim(value: Any, where: str) -> Claim:
+    """Validate one claim record; ``where`` names it in errors (file:claims[i])."""
+    obj = _obj(value, where)
+    raw_id = obj.get("id")
+    if isinstance(raw_id, str):
+        where = f"{where} {raw_id!r}"
+    unknown = set(obj) - _CLAIM_KEYS
+    if unknown:
+        raise DatabaseError("unknown field", f"{where}.{sorted(unknown)[0]}")
+    cid = _str(obj, "id", where, required=True)
+    text = _str(obj, "text", where, required=True)
+    speaker = _str(obj, "speaker", where, required=True)
+    assert cid is not None and text is not None and speaker is not None
+    if not ID_RE.match(cid):
+        raise DatabaseError("id may hold only letters, digits and . _ : # / -", f"{where}.id")
+    date = _str(obj, "date", where)
+    if date is not None and not is_partial(date):
+        raise DatabaseError(
+            f"bad date {date!r}, expected YYYY, YYYY-MM or YYYY-MM-DD", f"{where}.date"
+        )
+    status_raw = _str(obj, "status", where) or Status.UNDISPUTED.value
+    try:
+        status = Status(status_raw)
+    except ValueError:
+        choices = ", ".join(s.value for s in Status)
+        raise DatabaseError(
+            f"bad status {status_raw!r} (one of {choices})", f"{where}.status"
+        ) from None
+    disputes = []
+    for j, d in enumerate(_list(obj, "disputed_by", where)):
+        dw = f"{where}.disputed_by[{j}]"
+        dobj = _obj(d, dw)
+        dspeaker = _str(dobj, "speaker", dw, required=True)
+        dtext = _str(dobj, "text", dw) or ""
+        assert dspeaker is not None
+        disputes.append(Dispute(dspeaker, dtext, _str(dobj, "claim", dw)))
+    sources = []
+    for j, s in enumerate(_list(obj, "sources", where)):
+        sw = f"{where}.sources[{j}]"
+        sobj = _obj(s, sw)
+        bad = set(sobj) - _SOURCE_KEYS
+        if bad:
+            raise DatabaseError("unknown field", f"{sw}.{sorted(bad)[0]}")
+        sdate = _str(sobj, "date", sw)
+        if sdate is not None and not is_partial(sdate):
+            raise DatabaseError(f"bad date {sdate!r}", f"{sw}.date")
+        sources.append(
+            Source(
+                _str(sobj, "kind", sw) or "web",
+                _str(sobj, "name", sw),
+                _str(sobj, "url", sw),
+                _str(sobj, "publisher", sw),
+                sdate,
+                _str(sobj, "ref", sw),
+            )
+        )
+    related = []
+    for j, r in enumerate(_list(obj, "related", where)):
+        rw = f"{where}.related[{j}]"
+        robj = _obj(r, rw)
+        rid = _str(robj, "id", rw, required=True)
+        rel = _str(robj, "relation", rw) or "related"
+        assert rid is not None
+        related.append(Related(rid, rel))
+    return Claim(
+        id=cid,
+        text=text,
+        speaker=speaker,
+        status=status,
+        date=date,
+        quote=_str(obj, "quote", where),
+        disputed_by=tuple(disputes),
+        sources=tuple(sources),
+        tags=_strs(obj, "tags", where),
+        verdict=_str(obj, "verdict", where),
+        related=tuple(related),
+    )
