@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 from factcheck.check import check_text  # noqa: E402
 from factcheck.dates import normalize_date  # noqa: E402
 from factcheck.importer import import_files  # noqa: E402
-from factcheck.index import Index, open_index  # noqa: E402
+from factcheck.index import Index  # noqa: E402
 from factcheck.match import (  # noqa: E402
     CANDIDATES,
     DEFAULT_THRESHOLD,
@@ -65,7 +65,7 @@ from factcheck.match import (  # noqa: E402
 )
 from factcheck.normalize import normalize  # noqa: E402
 from factcheck.rules import STOPWORDS  # noqa: E402
-from factcheck.store import load_database  # noqa: E402
+from factcheck.store import load_database, open_index  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DATA = SHARED / "data" / "checkthat-dev"

@@ -421,9 +421,10 @@ def recall(db: Path, cache: Path, samples: Sequence[Row]) -> dict[str, Any]:
     drops or folds: "Says", stop words, inflections), ``tied`` when it scored the same as the
     top but its terms differ, else ``outranked`` (lower, or not among the 20 candidates).
     """
-    from factcheck.index import claim_terms, open_index
+    from factcheck.index import claim_terms
     from factcheck.match import DEFAULT_LIMIT, DEFAULT_THRESHOLD, Matcher
     from factcheck.normalize import normalize, terms_of
+    from factcheck.store import open_index
 
     start = time.perf_counter()
     matcher = Matcher(open_index(db, cache))

@@ -124,7 +124,7 @@ class Session:
     def index(self) -> Index:
         """The search index (opened, or built, on first use)."""
         if self._index is None:
-            from factcheck.index import open_index
+            from factcheck.store import open_index
 
             self._index = open_index(self.path, self.cache_dir, self._progress)
         return self._index
@@ -214,17 +214,35 @@ class Session:
         limit: int | None = None,
     ) -> Iterator[Claim]:
         """The claims that pass ``filters`` (a speaker as typed is resolved first), in
-        database order or sorted, streamed."""
+        database order or sorted, streamed. Every filter runs in the index's SQL (status,
+        speaker, tag and date through B-tree indexes, ``search`` through FTS candidates
+        confirmed by the fuzzy check), so the first record comes at once at any size."""
         import itertools
 
-        from factcheck.browse import Filters, filter_claims, sort_claims
+        from factcheck.browse import SQL_ORDER, Filters, check_date, search_groups, search_matcher
 
         f = filters or Filters()
-        if f.speaker is not None:
-            f = f._replace(speaker=self.resolve_speaker(f.speaker))
-        found: Iterable[Claim] = filter_claims(self.index.iter_claims(), f)
-        if sort is not None:
-            found = sort_claims(found, sort)
+        for value, option in ((f.since, "--since"), (f.until, "--until")):
+            if value is not None:
+                check_date(value, option)
+        speaker = self.resolve_speaker(f.speaker) if f.speaker is not None else None
+        index = self.index
+        rowids = None
+        if f.search:
+            groups = search_groups(f.search, index.terms_starting_with)
+            rowids = index.containing(groups) if groups else []
+        found: Iterable[Claim] = index.select(
+            status=f.status,
+            speaker=speaker,
+            tag=f.tag,
+            since=f.since,
+            until=f.until,
+            rowids=rowids,
+            order=SQL_ORDER[sort] if sort is not None else "rowid",
+        )
+        if f.search:
+            hit = search_matcher(f.search)
+            found = (c for c in found if hit(c))
         return iter(itertools.islice(found, limit) if limit is not None else found)
 
     def claim(self, claim_id: str) -> Claim:
@@ -244,22 +262,35 @@ class Session:
 
     def speakers(self) -> list[SpeakerStats]:
         """Each speaker with role, aliases and claim counts, most claims first."""
-        from factcheck.browse import speaker_stats
+        from factcheck.browse import SpeakerStats
 
-        return speaker_stats(self.index.iter_claims(), self.index.speakers)
+        counts = self.index.speaker_counts()
+        listed = {s.name: s for s in self.index.speakers}
+        names = list(listed) + sorted(n for n in counts if n not in listed)
+        rows = []
+        for name in names:
+            sp = listed.get(name)
+            claims, disputed = counts.get(name, (0, 0))
+            rows.append(
+                SpeakerStats(
+                    name, sp.role if sp else None, sp.aliases if sp else (), claims, disputed
+                )
+            )
+        rows.sort(key=lambda s: (-s.claims, s.name.casefold()))
+        return rows
 
     def stats(self) -> dict[str, Any]:
         """Counts by status, speaker and tag, and what the database is (``stats --json``)."""
-        from factcheck.browse import database_stats
+        from factcheck.store import kind_of
 
         index = self.index
-        counts = database_stats(index.iter_claims())
         return {
             "database": {
                 "path": str(self.path),
                 "version": index.version,
                 "bytes": self.path.stat().st_size,
                 "speakers": len(index.speakers),
+                "kind": kind_of(self.path),
             },
-            **counts.to_dict(),
+            **index.counts(),
         }

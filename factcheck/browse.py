@@ -55,7 +55,7 @@ class Filters(NamedTuple):
         return d
 
 
-def _search_matcher(text: str) -> Any:
+def search_matcher(text: str) -> Callable[[Claim], bool]:
     """A predicate: every search word appears in the claim, allowing for typos and inflection."""
     from rapidfuzz import fuzz
 
@@ -71,13 +71,36 @@ def _search_matcher(text: str) -> Any:
     return hit
 
 
+def search_groups(text: str, vocabulary: Callable[[str], list[str]]) -> list[list[str]]:
+    """For ``list --search`` through the index: each search term with the vocabulary words
+    it may be a misspelling of (same first letter, rapidfuzz ratio 85, as the check itself)."""
+    from rapidfuzz import fuzz, process
+
+    groups = []
+    for w in dict.fromkeys(terms(text)):
+        close = process.extract(w, vocabulary(w[0]), scorer=fuzz.ratio, score_cutoff=85, limit=20)
+        groups.append(list(dict.fromkeys([w, *(c[0] for c in close)])))
+    return groups
+
+
+# Sorting in SQL (the index's columns), the same orders as ``sort_claims``.
+SQL_ORDER = {
+    SortKey.date: "date_lo IS NULL, date_lo, id",
+    SortKey.speaker: "speaker COLLATE NOCASE, coalesce(date_lo, ''), id",
+    SortKey.status: (
+        "CASE status WHEN 'disputed' THEN 0 WHEN 'unverified' THEN 1 ELSE 2 END,"
+        " coalesce(date_lo, ''), id"
+    ),
+}
+
+
 def filter_claims(claims: Iterable[Claim], f: Filters) -> Iterator[Claim]:
     """The claims that pass every given filter, in input order (streamed)."""
     tag = f.tag.casefold() if f.tag else None
     for value, option in ((f.since, "--since"), (f.until, "--until")):
         if value is not None:
             check_date(value, option)  # before streaming anything
-    search = _search_matcher(f.search) if f.search else None
+    search = search_matcher(f.search) if f.search else None
     for c in claims:
         if f.speaker is not None and c.speaker != f.speaker:
             continue

@@ -327,11 +327,13 @@ def output_format(
 
 def _version(env: Env) -> NoReturn:
     """``--version``: the version and the database this invocation would use."""
-    from factcheck.store import load_database, locate_database
+    from factcheck.store import kind_of, locate_database, open_index
 
     path = locate_database(env.db, env.environ)
     try:
-        count = f"{len(load_database(path).claims)} claims"
+        index = open_index(path, env.cache_dir())
+        count = f"{index.size} claims, {kind_of(path)} store"
+        index.close()
     except FactcheckError:
         count = "database unavailable"
     env.stdout.write(f"factcheck {__version__} ({count}, {sanitized(str(path))})\n")
@@ -1015,7 +1017,7 @@ def validate(
     """
     from factcheck.output import Document
     from factcheck.render import write_problems_plain
-    from factcheck.store import locate_database, validate_file
+    from factcheck.store import locate_database, validate
 
     env = env_of(ctx)
     out = output_format(
@@ -1023,7 +1025,7 @@ def validate(
     )
     with guarded(env):
         path = locate_database(db or env.db, env.environ)
-        problems = validate_file(path)
+        problems = validate(path)
         if out is Format.jsonl:
             for p in problems:
                 emit(env, out, Document(p.to_dict(), lambda o: None))

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from factcheck.errors import InputError
 from factcheck.formats import Record, detect, gunzip, open_source, reader
-from factcheck.merge import MergeResult, merge
-from factcheck.model import SCHEMA_VERSION, Claim, Database
+from factcheck.merge import Outcome, merge_into
+from factcheck.model import Claim
 from factcheck.normalize import normalize
-from factcheck.store import load_database, locked, parse_claim, write_database
+from factcheck.store import parse_claim
 
 HEAD = 65536  # bytes read to guess a format
 
@@ -55,10 +55,43 @@ def read_inputs(
                 stream.close()
 
 
-def _existing(target: Path) -> Database:
-    if target.exists():
-        return load_database(target)
-    return Database((), (), SCHEMA_VERSION, str(target))
+class _Seen:
+    """Ids already read in this import, with a hash of their normalised text and where they
+    were: the same id twice with another text is an error (the second would silently
+    replace the first). A dict for small inputs; a temporary SQLite table past a million ids,
+    so a huge import's memory stays flat."""
+
+    SPILL = 1_000_000
+
+    def __init__(self) -> None:
+        self._ids: dict[str, tuple[int, str]] = {}
+        self._db: Any = None
+
+    def check(self, claim: Claim, location: str) -> str | None:
+        """None if ``claim`` may go on, else why not."""
+        digest = hash(normalize(claim.text))  # within one process: hash() is stable enough
+        if self._db is None:
+            first = self._ids.setdefault(claim.id, (digest, location))
+            if len(self._ids) > self.SPILL:
+                self._spill()
+        else:
+            row = self._db.execute("SELECT h, loc FROM seen WHERE id = ?", (claim.id,)).fetchone()
+            first = (row[0], row[1]) if row else (digest, location)
+            if row is None:
+                self._db.execute("INSERT INTO seen VALUES (?, ?, ?)", (claim.id, digest, location))
+        if first[0] != digest:
+            return f"duplicate id {claim.id!r} with another text (first at {first[1]})"
+        return None
+
+    def _spill(self) -> None:
+        import sqlite3
+
+        self._db = sqlite3.connect("")  # a temporary on-disk database, deleted on close
+        self._db.execute("CREATE TABLE seen(id TEXT PRIMARY KEY, h INTEGER, loc TEXT)")
+        self._db.executemany(
+            "INSERT INTO seen VALUES (?, ?, ?)", ((k, h, w) for k, (h, w) in self._ids.items())
+        )
+        self._ids.clear()
 
 
 def import_files(
@@ -77,25 +110,27 @@ def import_files(
 ) -> dict[str, Any]:
     """Import ``files`` into the database at ``target`` (created if missing); a report.
 
-    Nothing is written unless every record is good, or ``skip_bad`` (each skipped record is
-    passed to ``on_skip``). The same id twice in the input with different texts is an error:
-    the second would silently replace the first. The database is locked from reading to
-    writing, so a concurrent import waits and then merges into the result of this one.
-    ``progress(records, None)`` is told the records read every 10,000, and
-    ``progress(n, n)`` once reading is done.
+    Records stream from the readers into the store (a JSON database is merged in memory and
+    written once; a SQLite one in one transaction of indexed lookups), so nothing is written
+    unless every record is good, or ``skip_bad`` (each skipped record is passed to
+    ``on_skip``). The database is locked from reading to writing, so a concurrent import waits
+    and then merges into the result of this one. ``progress(records, None)`` is told the
+    records read every 10,000, and ``progress(n, n)`` once reading is done.
     """
-    with locked(target, on_wait):
-        existing = _existing(target)
-        incoming: list[Claim] = []
-        skipped: list[dict[str, str]] = []
-        first_seen: dict[str, tuple[str, str]] = {}
+    from factcheck.store import writing
+
+    skipped: list[dict[str, str]] = []
+    read = 0
+    existed = target.exists()
+    outcome = Outcome([], [], [], [], [])
+
+    def good() -> Iterator[Claim]:
+        nonlocal read
+        seen = _Seen()
         for record in read_inputs(files, fmt, mapping=mapping, verdicts=verdicts, stdin=stdin):
             error = record.error
             if record.claim is not None and error is None:
-                claim = record.claim
-                where, text = first_seen.setdefault(claim.id, (record.location, claim.text))
-                if text != claim.text and normalize(text) != normalize(claim.text):
-                    error = f"duplicate id {claim.id!r} with another text (first at {where})"
+                error = seen.check(record.claim, record.location)
             if error is not None:
                 if not skip_bad:
                     raise InputError(
@@ -106,27 +141,32 @@ def import_files(
                     on_skip(record.location, error)
                 continue
             assert record.claim is not None
-            incoming.append(record.claim)
-            if progress and len(incoming) % 10_000 == 0:
-                progress(len(incoming), None)
+            read += 1
+            if progress and read % 10_000 == 0:
+                progress(read, None)
+            yield record.claim
         if progress:
-            progress(len(incoming), len(incoming))
-        result = merge(existing, incoming)
-        changed = any((result.added, result.merged, result.changed, result.updated))
-        written = not dry_run and (changed or not target.exists())
-        if written:
-            write_database(result.database, target)
-    return report(target, files, result, len(incoming), skipped, dry_run, written)
+            progress(read, read)
+
+    def keep() -> bool:
+        return not dry_run and (outcome.changed_anything or not existed)
+
+    with writing(target, on_wait, keep=keep) as store:
+        outcome = merge_into(store, good())
+        claims = store.count
+    written = keep()
+    return report(target, files, outcome, read, skipped, dry_run, written, claims)
 
 
 def report(
     target: Path,
     files: Sequence[str],
-    result: MergeResult,
+    result: Outcome,
     read: int,
     skipped: list[dict[str, str]],
     dry_run: bool,
     written: bool,
+    claims: int,
 ) -> dict[str, Any]:
     """The ``import --json`` document."""
     return {
@@ -137,7 +177,7 @@ def report(
         "read": read,
         **result.counts,
         "skipped": skipped,
-        "claims": len(result.database.claims),
+        "claims": claims,
         "ids": {
             "added": result.added,
             "merged": result.merged,
@@ -150,16 +190,15 @@ def report(
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def make_id(speaker: str, text: str, taken: Iterable[str]) -> str:
+def make_id(speaker: str, text: str, taken: Callable[[str], bool]) -> str:
     """A readable, unique id: speaker's last name and the first content words of the text."""
     from factcheck.rules import STOPWORDS
 
     who = normalize(speaker).split()[-1:] or ["claim"]
     words = [w for w in normalize(text).split() if w not in STOPWORDS and w != ","][:5]
     base = _SLUG.sub("-", " ".join(who + words).casefold()).strip("-")[:60] or "claim"
-    used = set(taken)
     candidate, n = base, 2
-    while candidate in used:
+    while taken(candidate):
         candidate, n = f"{base}-{n}", n + 1
     return candidate
 
@@ -182,12 +221,13 @@ def add_claim(
     for url in urls:
         if not url.startswith(("http://", "https://")):
             raise InputError(f"not an http(s) URL: {url!r}", "--source")
-    with locked(target):
-        existing = _existing(target)
-        if claim_id is not None and existing.get(claim_id) is not None:
+    from factcheck.store import writing
+
+    with writing(target) as store:
+        if claim_id is not None and store.has_id(claim_id):
             raise InputError(f"id {claim_id!r} is already taken", "--id", "choose another id")
         raw = {
-            "id": claim_id or make_id(speaker, text, (c.id for c in existing.claims)),
+            "id": claim_id or make_id(speaker, text, store.has_id),
             "text": text,
             "quote": quote,
             "speaker": speaker,
@@ -198,9 +238,8 @@ def add_claim(
             "tags": list(tags),
         }
         claim = parse_claim(raw, "new claim")
-        result = merge(existing, [claim])
+        result = merge_into(store, [claim])
         stored_id = (result.added or result.merged or result.unchanged or [claim.id])[0]
         outcome = "added" if result.added else "merged into"
-        write_database(result.database, target)
-    stored = result.database.get(stored_id)
+        stored = store.by_id(stored_id)
     return (stored if stored is not None else claim), outcome

@@ -1,53 +1,82 @@
-"""Candidate retrieval: an SQLite FTS5 index over the claims' normalised, stemmed terms.
+"""The search index: SQLite tables over the claims, for retrieval, merging and browsing.
 
-Small databases are indexed in memory on each run (a few ms); big ones are indexed once into a
-cache file keyed by the database's path, size, mtime and a content sample, and rebuilt
-atomically when any of them changes. Both use the same tables and the same ranking, so
-matching behaves identically whatever the size.
+One schema serves both stores. For a JSON database it is a cache file built from the JSON
+(keyed by the file's fingerprint, rebuilt atomically when the file changes); a SQLite
+database *is* these tables, kept in step by ``IndexWriter`` in the same transaction as every
+change. Either way the read side (``Index``) is the same, so matching, checking and browsing
+do not know which store they use.
+
+Tables: ``docs`` (the claim's stored JSON, its retrieval terms per field, the merge key and
+the columns browsing filters on), ``fts`` (FTS5 over the term columns, external content),
+``tags``, ``df`` (document frequencies as a plain B-tree: 10 lookups take 0.03 ms against
+0.33 ms through ``fts5vocab``, measured on 100k records), ``meta``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import sqlite3
-import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
+from typing import Any
 
-from factcheck.errors import DatabaseError
-from factcheck.model import Claim, Database
+from factcheck.dates import bounds
+from factcheck.model import Claim, Speaker, Status
 from factcheck.normalize import normalize, plain_words, terms, terms_of
 from factcheck.speakers import Speakers
-from factcheck.store import (
-    ClaimStream,
-    LayoutError,
-    load_database,
-    parse_claim,
-    parse_speaker,
-    stream_database,
-)
+from factcheck.store.records import decode_claim, encode_claim, parse_speaker
 
-INDEX_FORMAT = 4  # bump when the tables or the term pipeline change
+INDEX_FORMAT = 5  # bump when the tables or the term pipeline change
 
 Progress = Callable[[int, int], None]
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, claim TEXT NOT NULL,
                   text_terms TEXT NOT NULL, title_terms TEXT NOT NULL,
-                  speaker_terms TEXT NOT NULL, superseded INTEGER NOT NULL);
+                  speaker_terms TEXT NOT NULL, superseded INTEGER NOT NULL,
+                  key INTEGER NOT NULL, status TEXT NOT NULL, speaker TEXT NOT NULL,
+                  date_lo TEXT, date_hi TEXT);
+CREATE TABLE tags(rowid INTEGER NOT NULL, tag TEXT NOT NULL COLLATE NOCASE);
 CREATE VIRTUAL TABLE fts USING fts5(text_terms, title_terms, speaker_terms, content='docs',
                                    content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, 'row');
 CREATE TABLE df(term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
+# Created after a bulk load (a B-tree built at once is faster than one grown row by row).
+INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS docs_id ON docs(id);
+CREATE INDEX IF NOT EXISTS docs_key ON docs(key);
+CREATE INDEX IF NOT EXISTS docs_status ON docs(status);
+CREATE INDEX IF NOT EXISTS docs_speaker ON docs(speaker);
+CREATE INDEX IF NOT EXISTS docs_date ON docs(date_lo);
+CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag, rowid);
+CREATE INDEX IF NOT EXISTS tags_rowid ON tags(rowid);
+"""
+_DOC_COLUMNS = (
+    "rowid, id, claim, text_terms, title_terms, speaker_terms, superseded, key, status,"
+    " speaker, date_lo, date_hi"
+)
 
 
-def claim_terms(claim: Claim) -> list[str]:
-    """Terms indexed for a claim's text (plus a quote not already in it)."""
-    text = normalize(plain_words(claim.text))
+# --- what a claim is indexed under --------------------------------------------------------
+
+
+def merge_key(norm_text: str, speaker: str) -> int:
+    """The key of "same normalised text, same speaker" as a signed 64-bit integer (stable
+    across processes, unlike ``hash()``); a hit is always confirmed against the record."""
+    import hashlib  # only indexing pays for it
+
+    digest = hashlib.blake2b(f"{norm_text}\n{speaker.casefold()}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def claim_terms(claim: Claim, norm_text: str | None = None) -> list[str]:
+    """Terms indexed for a claim's text (plus a quote not already in it). ``norm_text`` is
+    ``normalize(claim.text)`` when the caller has it already (an import computes it once)."""
+    plain = plain_words(claim.text)
+    text = norm_text if norm_text is not None and plain == claim.text else normalize(plain)
     if claim.quote:
         quote = normalize(plain_words(claim.quote))
         if quote not in text:
@@ -62,22 +91,179 @@ def title_terms(claim: Claim) -> list[str]:
 
 
 def superseded(claim: Claim) -> bool:
-    """A record a later figure updates (46,000 -> 55,000) ranks after its update on a tie."""
+    """A record a later figure updates (46,000 -> 55,000) ranks after its update."""
     return any(r.relation == "updated-by" for r in claim.related)
 
 
-def fts_query(query_terms: Iterable[str]) -> str:
-    """OR of quoted terms: user text never becomes FTS syntax."""
+def fts_query(query_terms: Iterable[str], op: str = "OR") -> str:
+    """Quoted terms joined by ``op``: user text never becomes FTS syntax."""
     quoted = ['"' + t.replace('"', '""') + '"' for t in dict.fromkeys(query_terms) if t]
-    return " OR ".join(quoted)
+    return f" {op} ".join(quoted)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+class IndexWriter:
+    """Adds and replaces claims in the tables, keeping FTS, tags, document frequencies and
+    the count in step. The caller owns the transaction (and commits).
+
+    ``bulk``: the tables start empty; FTS and document frequencies are built once in
+    ``finish`` (much faster than row by row). Otherwise each change updates FTS at once and
+    document frequencies in ``finish``, from the changed rows' terms (rebuilt from FTS when a
+    large share of the database changed).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, speakers: Speakers, *, bulk: bool) -> None:
+        self.conn = conn
+        self.speakers = speakers
+        self.bulk = bulk
+        self._speaker_terms: dict[str, str] = {}
+        self._rows: list[tuple[Any, ...]] = []
+        self._tags: list[tuple[int, str]] = []
+        self._df: Counter[str] = Counter()
+        self._changed = 0
+        row = conn.execute("SELECT max(rowid), count(*) FROM docs").fetchone()
+        self._next = (row[0] or 0) + 1
+        self.count = row[1]
+
+    def _row(self, rowid: int, claim: Claim, norm_text: str | None) -> tuple[Any, ...]:
+        speaker_terms = self._speaker_terms.get(claim.speaker)
+        if speaker_terms is None:
+            speaker_terms = " ".join(self.speakers.terms(claim.speaker))
+            self._speaker_terms[claim.speaker] = speaker_terms
+        norm = norm_text if norm_text is not None else normalize(claim.text)
+        lo, hi = bounds(claim.date) if claim.date else (None, None)
+        return (
+            rowid,
+            claim.id,
+            encode_claim(claim),
+            " ".join(claim_terms(claim, norm)),
+            " ".join(title_terms(claim)),
+            speaker_terms,
+            int(superseded(claim)),
+            merge_key(norm, claim.speaker),
+            claim.status.value,
+            claim.speaker,
+            lo,
+            hi,
+        )
+
+    def add(self, claim: Claim, norm_text: str | None = None) -> int:
+        """Insert a new claim; returns its row id."""
+        rowid = self._next
+        self._next += 1
+        row = self._row(rowid, claim, norm_text)
+        self._rows.append(row)
+        self._tags.extend((rowid, t) for t in dict.fromkeys(claim.tags))
+        self.count += 1
+        if not self.bulk:
+            self._terms_changed(row, +1)
+        return rowid
+
+    @property
+    def pending(self) -> int:
+        """Rows added but not yet written (``flush`` writes them; lookups see only written
+        rows, so a caller that looks up what it adds flushes first or keeps its own note)."""
+        return len(self._rows)
+
+    def replace(self, rowid: int, claim: Claim, norm_text: str | None = None) -> None:
+        """Replace the claim stored at ``rowid``."""
+        self.flush()
+        old = self.conn.execute(
+            "SELECT text_terms, title_terms, speaker_terms FROM docs WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        if not self.bulk and old is not None:
+            self.conn.execute(
+                "INSERT INTO fts(fts, rowid, text_terms, title_terms, speaker_terms)"
+                " VALUES ('delete', ?, ?, ?, ?)",
+                (rowid, *old),
+            )
+            self._terms_changed((0, 0, 0, *old), -1)
+        row = self._row(rowid, claim, norm_text)
+        self.conn.execute(f"INSERT OR REPLACE INTO docs ({_DOC_COLUMNS}) VALUES ({_MARKS})", row)
+        self.conn.execute("DELETE FROM tags WHERE rowid = ?", (rowid,))
+        self.conn.executemany(
+            "INSERT INTO tags VALUES (?, ?)", [(rowid, t) for t in dict.fromkeys(claim.tags)]
+        )
+        if not self.bulk:
+            self._fts_insert([row])
+            self._terms_changed(row, +1)
+
+    def _terms_changed(self, row: tuple[Any, ...], sign: int) -> None:
+        self._changed += 1
+        for t in set(" ".join(row[3:6]).split()):
+            self._df[t] += sign
+
+    def _fts_insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO fts(rowid, text_terms, title_terms, speaker_terms) VALUES (?, ?, ?, ?)",
+            [(r[0], r[3], r[4], r[5]) for r in rows],
+        )
+
+    def flush(self) -> None:
+        """Write the rows added so far (they are batched)."""
+        if self._rows:
+            self.conn.executemany(
+                f"INSERT INTO docs ({_DOC_COLUMNS}) VALUES ({_MARKS})", self._rows
+            )
+            if not self.bulk:
+                self._fts_insert(self._rows)
+            self._rows.clear()
+        if self._tags:
+            self.conn.executemany("INSERT INTO tags VALUES (?, ?)", self._tags)
+            self._tags.clear()
+
+    def finish(self, meta: dict[str, str] | None = None) -> None:
+        """Everything written, FTS and document frequencies complete, indexes there."""
+        self.flush()
+        if self.bulk:
+            self.conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
+        if self.bulk or self._changed > max(50_000, self.count // 10):
+            self.conn.execute("DELETE FROM df")
+            self.conn.execute("INSERT INTO df SELECT term, doc FROM vocab")
+        elif self._df:
+            self.conn.executemany(
+                "INSERT INTO df(term, n) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET n = n + ?",
+                [(t, n, n) for t, n in self._df.items() if n],
+            )
+            self.conn.execute("DELETE FROM df WHERE n <= 0")
+        self._df.clear()
+        self._changed = 0
+        run_script(self.conn, INDEXES)
+        values = {"count": str(self.count), **(meta or {})}
+        self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
+
+
+_MARKS = ",".join("?" * 12)
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Each statement of ``script`` in the current transaction (``executescript`` would
+    commit a pending transaction first: a half-written import must never be committed)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def create_tables(conn: sqlite3.Connection) -> None:
+    run_script(conn, SCHEMA)
+
+
+def speakers_meta(speakers: Iterable[Speaker]) -> str:
+    return json.dumps([s.to_dict() for s in speakers], ensure_ascii=False)
+
+
+# --- reading ------------------------------------------------------------------------------
 
 
 class Index:
-    """Read side of the index. Build with ``Index.build`` or get one with ``open_index``."""
+    """The read side: retrieval for the matcher, lookups for merging, SQL for browsing."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         meta = dict(conn.execute("SELECT key, value FROM meta"))
+        self.meta = meta
         self.size = int(meta.get("count", "0"))
         self._speakers = Speakers(
             parse_speaker(s, f"index:speakers[{i}]")
@@ -86,84 +272,20 @@ class Index:
         self._df: dict[str, int] = {}
 
     @classmethod
-    def build(
-        cls,
-        db: Database | ClaimStream,
-        path: Path | None = None,
-        fingerprint: str = "",
-        progress: Progress | None = None,
-    ) -> Index:
-        """Index ``db`` in memory, or into ``path`` atomically (temp file, then rename).
+    def build(cls, db: Any) -> Index:
+        """An index of ``db`` (a ``Database``) in memory: for tests and the library."""
+        from factcheck.store.cache import build_index
 
-        ``progress(done, total)`` is told claims (or, for a stream, bytes) every 10,000.
-        """
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp") if path else None
-        if tmp:
-            tmp.unlink(missing_ok=True)
-        conn = sqlite3.connect(str(tmp) if tmp else ":memory:")
-        try:
-            if tmp:
-                conn.execute("PRAGMA journal_mode=OFF")
-                conn.execute("PRAGMA synchronous=OFF")
-            conn.executescript(_SCHEMA)
-            total = db.size if isinstance(db, ClaimStream) else len(db.claims)
-            speakers = Speakers(db.speakers)
-            by_speaker: dict[str, str] = {}  # speaker terms, computed once per speaker
-            rows = []
-            count = 0
-            for i, claim in enumerate(db.claims, 1):
-                count = i
-                rows.append(
-                    (
-                        i,
-                        claim.id,
-                        json.dumps(claim.to_dict(), ensure_ascii=False),
-                        " ".join(claim_terms(claim)),
-                        " ".join(title_terms(claim)),
-                        by_speaker.get(claim.speaker)
-                        or by_speaker.setdefault(
-                            claim.speaker, " ".join(speakers.terms(claim.speaker))
-                        ),
-                        int(superseded(claim)),
-                    )
-                )
-                if len(rows) >= 10_000:
-                    conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?)", rows)
-                    rows.clear()
-                    if progress:
-                        progress(db.position if isinstance(db, ClaimStream) else i, total)
-            conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?)", rows)
-            conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
-            # Document frequencies as a plain B-tree: 10 lookups take 0.03 ms here against
-            # 0.33 ms through fts5vocab (measured on 100k records, 50k distinct terms).
-            conn.execute("INSERT INTO df SELECT term, doc FROM vocab")
-            conn.execute("CREATE INDEX docs_id ON docs(id)")
-            meta = {
-                "format": str(INDEX_FORMAT),
-                "count": str(count),
-                "fingerprint": fingerprint,
-                "speakers": json.dumps([s.to_dict() for s in db.speakers], ensure_ascii=False),
-                "version": str(db.version),
-            }
-            conn.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
-            conn.commit()
-            if progress:
-                progress(total, total)
-        except BaseException:
-            conn.close()
-            if tmp:
-                tmp.unlink(missing_ok=True)
-            raise
-        if tmp and path:
-            conn.close()
-            os.replace(tmp, path)
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        return cls(conn)
+        return build_index(db)
 
     @property
     def speakers(self) -> Speakers:
         """The database's speakers, resolver built once for every use of this index."""
         return self._speakers
+
+    @property
+    def version(self) -> int:
+        return int(self.meta.get("version", "1"))
 
     def candidates(self, query_terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
         """The best ``limit`` claims by BM25 as (row id, score), best first.
@@ -194,7 +316,24 @@ class Index:
 
     def claim(self, rowid: int) -> Claim:
         row = self.conn.execute("SELECT claim FROM docs WHERE rowid = ?", (rowid,)).fetchone()
-        return parse_claim(json.loads(row[0]), f"index:{rowid}")
+        return decode_claim(row[0])
+
+    def claim_by_id(self, claim_id: str) -> Claim | None:
+        row = self.conn.execute("SELECT claim FROM docs WHERE id = ?", (claim_id,)).fetchone()
+        return decode_claim(row[0]) if row else None
+
+    def lookup(self, claim_id: str) -> tuple[int, Claim] | None:
+        """(row id, claim) of the claim with this id."""
+        row = self.conn.execute(
+            "SELECT rowid, claim FROM docs WHERE id = ?", (claim_id,)
+        ).fetchone()
+        return (row[0], decode_claim(row[1])) if row else None
+
+    def by_key(self, key: int) -> Iterator[tuple[int, Claim]]:
+        """Claims whose merge key is ``key`` (same normalised text and speaker, or a rare
+        hash collision the caller rules out)."""
+        for rowid, raw in self.conn.execute("SELECT rowid, claim FROM docs WHERE key = ?", (key,)):
+            yield rowid, decode_claim(raw)
 
     def rowids(self, claim_ids: Iterable[str]) -> set[int]:
         """The row ids of these claims (ids not in the database are ignored)."""
@@ -207,23 +346,98 @@ class Index:
             found.update(r[0] for r in rows)
         return found
 
-    def claim_by_id(self, claim_id: str) -> Claim | None:
-        row = self.conn.execute("SELECT claim FROM docs WHERE id = ?", (claim_id,)).fetchone()
-        return parse_claim(json.loads(row[0]), f"index:{claim_id}") if row else None
-
     def iter_claims(self) -> Iterator[Claim]:
         """Every claim in database order, streamed (never all in memory at once)."""
-        cursor = self.conn.execute("SELECT rowid, claim FROM docs ORDER BY rowid")
-        for rowid, raw in cursor:
-            yield parse_claim(json.loads(raw), f"index:{rowid}")
+        for (raw,) in self.conn.execute("SELECT claim FROM docs ORDER BY rowid"):
+            yield decode_claim(raw)
 
     def ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM docs ORDER BY rowid")]
 
-    @property
-    def version(self) -> int:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        return int(row[0]) if row else 1
+    def has_id(self, claim_id: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM docs WHERE id = ?", (claim_id,)).fetchone() is not None
+        )
+
+    # --- browsing through SQL -------------------------------------------------------------
+
+    def select(
+        self,
+        *,
+        status: Status | None = None,
+        speaker: str | None = None,
+        tag: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        rowids: Iterable[int] | None = None,
+        order: str = "rowid",
+    ) -> Iterator[Claim]:
+        """Claims passing the filters, streamed in ``order`` (an SQL ORDER BY of our own):
+        every filter uses an index, so the first record comes at once at any size."""
+        where, args = ["1"], list[Any]()
+        if status is not None:
+            where.append("status = ?")
+            args.append(status.value)
+        if speaker is not None:
+            where.append("speaker = ?")
+            args.append(speaker)
+        if tag is not None:
+            where.append("rowid IN (SELECT rowid FROM tags WHERE tag = ?)")
+            args.append(tag)
+        if since is not None:
+            where.append("date_hi >= ?")
+            args.append(bounds(since)[0])
+        if until is not None:
+            where.append("date_lo <= ?")
+            args.append(bounds(until)[1])
+        if rowids is not None:
+            wanted = sorted(set(rowids))
+            where.append(f"rowid IN ({','.join('?' * len(wanted))})" if wanted else "0")
+            args.extend(wanted)
+        sql = f"SELECT claim FROM docs WHERE {' AND '.join(where)} ORDER BY {order}"
+        for (raw,) in self.conn.execute(sql, args):
+            yield decode_claim(raw)
+
+    def containing(self, words: Sequence[Sequence[str]], limit: int = 100_000) -> list[int]:
+        """Row ids of claims holding, for each group, at least one of its terms (in any
+        field): candidates for ``list --search``, confirmed by its fuzzy check."""
+        expr = " AND ".join(f"({fts_query(g)})" for g in words if g)
+        if not expr:
+            return []
+        rows = self.conn.execute("SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (expr, limit))
+        return [r[0] for r in rows]
+
+    def counts(self) -> dict[str, Any]:
+        """Counts by status, speaker and tag, and how many are dated (``stats``)."""
+
+        def grouped(sql: str) -> dict[str, int]:
+            return dict(self.conn.execute(sql))
+
+        return {
+            "claims": self.size,
+            "by_status": grouped(
+                "SELECT status, count(*) AS n FROM docs GROUP BY status ORDER BY n DESC, status"
+            ),
+            "by_speaker": grouped(
+                "SELECT speaker, count(*) AS n FROM docs GROUP BY speaker ORDER BY n DESC, speaker"
+            ),
+            "by_tag": grouped(
+                "SELECT tag, count(*) AS n FROM tags GROUP BY tag COLLATE BINARY"
+                " ORDER BY n DESC, tag COLLATE BINARY"
+            ),
+            "dated": self.conn.execute(
+                "SELECT count(*) FROM docs WHERE date_lo IS NOT NULL"
+            ).fetchone()[0],
+        }
+
+    def speaker_counts(self) -> dict[str, tuple[int, int]]:
+        """Speaker -> (claims, disputed claims)."""
+        rows = self.conn.execute(
+            "SELECT speaker, count(*), sum(status = 'disputed') FROM docs GROUP BY speaker"
+        )
+        return {s: (n, d) for s, n, d in rows}
+
+    # --- term statistics ------------------------------------------------------------------
 
     def doc_freqs(self, words: Iterable[str]) -> dict[str, int]:
         """How many claims hold each term (0 for terms the index has never seen)."""
@@ -253,64 +467,3 @@ class Index:
 
     def close(self) -> None:
         self.conn.close()
-
-
-def fingerprint(path: Path) -> str:
-    """Size, mtime and a CRC of the file's first and last 64 KiB: cheap to check per query.
-
-    CRC32 rather than SHA: this detects edits, not tampering, and hashlib's OpenSSL import
-    alone costs ~3 ms of every run.
-    """
-    st = path.stat()
-    with path.open("rb") as f:
-        crc = zlib.crc32(f.read(65536))
-        if st.st_size > 65536:
-            f.seek(max(st.st_size - 65536, 65536))
-            crc = zlib.crc32(f.read(65536), crc)
-    return f"{st.st_size}:{st.st_mtime_ns}:{crc:08x}"
-
-
-def cache_file(db_path: Path, cache_dir: Path) -> Path:
-    resolved = str(db_path.resolve())
-    key = f"{zlib.crc32(resolved.encode()):08x}{zlib.adler32(resolved.encode()):08x}"
-    return cache_dir / f"index-{db_path.stem[:40]}-{key}.sqlite"
-
-
-def open_index(
-    db_path: Path,
-    cache_dir: Path | None,
-    progress: Progress | None = None,
-) -> Index:
-    """An index for the database at ``db_path``: from cache when fresh, else built now."""
-    try:
-        db_path.stat()
-    except FileNotFoundError:
-        raise DatabaseError("database not found", str(db_path), "pass --db PATH") from None
-    except OSError as e:
-        raise DatabaseError(f"cannot read database: {e.strerror}", str(db_path)) from None
-    if cache_dir is None:
-        return Index.build(load_database(db_path))
-    target = cache_file(db_path, cache_dir)
-    stamp = fingerprint(db_path)
-    if target.exists():
-        try:
-            conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
-            meta = dict(conn.execute("SELECT key, value FROM meta"))
-            if meta.get("fingerprint") == stamp and meta.get("format") == str(INDEX_FORMAT):
-                return Index(conn)
-            conn.close()
-        except sqlite3.DatabaseError:
-            pass  # a corrupt or foreign cache file is simply rebuilt
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        # A database written by us is indexed a claim at a time, in flat memory; a file
-        # laid out otherwise (hand-edited, pretty-printed) is loaded whole.
-        stream = stream_database(db_path)
-        if stream is not None:
-            try:
-                return Index.build(stream, target, stamp, progress)
-            except LayoutError:
-                pass
-        return Index.build(load_database(db_path), target, stamp, progress)
-    except OSError:
-        return Index.build(load_database(db_path))  # an unwritable cache must not stop a query

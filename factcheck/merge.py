@@ -29,21 +29,20 @@ normalised, and an update by id normalises nothing unless its text changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from factcheck.model import Claim, Database, Dispute, Source, Status
 from factcheck.normalize import normalize
 from factcheck.verdicts import DISPUTE_TEXT, UNKNOWN_CHECKER
 
 
-class MergeResult(NamedTuple):
-    """The merged database and what happened to each incoming claim (the ids it ended as).
+class Outcome(NamedTuple):
+    """What happened to each incoming claim (the ids it ended as).
 
-    ``updated`` holds ids whose record changed in something other than its text; the brief's
-    four kinds are ``added``, ``merged``, ``changed`` and ``unchanged``.
+    ``updated`` holds ids whose record changed in something other than its text; the other
+    kinds are ``added``, ``merged``, ``changed`` and ``unchanged``.
     """
 
-    database: Database
     added: list[str]
     merged: list[str]
     changed: list[str]
@@ -60,9 +59,46 @@ class MergeResult(NamedTuple):
             "unchanged": len(self.unchanged),
         }
 
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.merged or self.changed or self.updated)
+
+
+class MergeResult(NamedTuple):
+    """``merge``'s answer: the merged database and the outcome (its lists, by name too)."""
+
+    database: Database
+    added: list[str]
+    merged: list[str]
+    changed: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return Outcome(*self[1:]).counts
+
 
 Key = tuple[str, str]  # (normalised text, case-folded speaker)
 T = TypeVar("T")
+
+
+class Target(Protocol):
+    """Where claims are merged into: an in-memory list (``ListTarget``, the JSON store) or a
+    store's tables through indexed lookups (the SQLite store), so one loop serves both."""
+
+    def by_id(self, claim_id: str) -> Claim | None: ...
+
+    def by_text(self, key: Key, text: str) -> Claim | None:
+        """The stored claim with this normalised text and speaker (``text``: the raw text)."""
+        ...
+
+    def add(self, claim: Claim, key: Key) -> None: ...
+
+    def replace(self, old: Claim, new: Claim, key: Key | None) -> None:
+        """Store ``new`` in ``old``'s place (the same id); ``key`` is given when the text or
+        speaker changed, so the record is found under its new key."""
+        ...
 
 
 class _KeyIndex:
@@ -115,50 +151,82 @@ class _KeyIndex:
             del self.keys[h]
 
 
+class ListTarget:
+    """A database held in memory as a list: the JSON store's target."""
+
+    def __init__(self, claims: Iterable[Claim], norm: Callable[[str], str] = normalize) -> None:
+        self.claims = list(claims)
+        self._by_id = {c.id: pos for pos, c in enumerate(self.claims)}
+        self._keys = _KeyIndex(self.claims, norm)
+
+    def by_id(self, claim_id: str) -> Claim | None:
+        pos = self._by_id.get(claim_id)
+        return self.claims[pos] if pos is not None else None
+
+    def by_text(self, key: Key, text: str) -> Claim | None:
+        pos = self._keys.find(key, text)
+        return self.claims[pos] if pos is not None else None
+
+    def add(self, claim: Claim, key: Key) -> None:
+        self._by_id[claim.id] = len(self.claims)
+        self._keys.add(len(self.claims), key)
+        self.claims.append(claim)
+
+    def replace(self, old: Claim, new: Claim, key: Key | None) -> None:
+        pos = self._by_id[old.id]
+        if key is not None:
+            self._keys.remove(pos, old)
+            self._keys.add(pos, key)
+        self.claims[pos] = new
+
+    def has_id(self, claim_id: str) -> bool:
+        return claim_id in self._by_id
+
+
+def merge_into(
+    target: Target, incoming: Iterable[Claim], *, norm: Callable[[str], str] = normalize
+) -> Outcome:
+    """Merge ``incoming`` into ``target``, claim by claim (see the module docstring)."""
+    out = Outcome([], [], [], [], [])
+    for claim in incoming:
+        old = target.by_id(claim.id)
+        if old is not None:
+            if claim == old:  # the common re-import case, without building anything
+                out.unchanged.append(old.id)
+                continue
+            new = _update(old, claim)
+            if new == old:
+                out.unchanged.append(old.id)
+                continue
+            rekey = new.text != old.text or new.speaker.casefold() != old.speaker.casefold()
+            target.replace(old, new, (norm(new.text), new.speaker.casefold()) if rekey else None)
+            (out.changed if new.text != old.text else out.updated).append(new.id)
+            continue
+        key = (norm(claim.text), claim.speaker.casefold())
+        old = target.by_text(key, claim.text)
+        if old is not None:
+            new = _combine(old, claim)
+            if new == old:
+                out.unchanged.append(old.id)
+            else:
+                target.replace(old, new, None)
+                out.merged.append(old.id)
+            continue
+        target.add(claim, key)
+        out.added.append(claim.id)
+    return out
+
+
 def merge(
     existing: Database, incoming: Iterable[Claim], *, norm: Callable[[str], str] = normalize
 ) -> MergeResult:
     """Merge ``incoming`` into ``existing`` (see the module docstring); ``existing`` is not
     modified. ``norm`` is the text normalisation used for the key (tests may pass a cheaper
     one)."""
-    claims = list(existing.claims)
-    by_id = {c.id: pos for pos, c in enumerate(claims)}
-    index = _KeyIndex(claims, norm)
-    result = MergeResult(existing, [], [], [], [], [])
-    for claim in incoming:
-        pos = by_id.get(claim.id)
-        if pos is not None:
-            old = claims[pos]
-            if claim == old:  # the common re-import case, without building anything
-                result.unchanged.append(old.id)
-                continue
-            new = _update(old, claim)
-            if new == old:
-                result.unchanged.append(old.id)
-                continue
-            if new.text != old.text or new.speaker.casefold() != old.speaker.casefold():
-                index.remove(pos, old)
-                index.add(pos, (norm(new.text), new.speaker.casefold()))
-            claims[pos] = new
-            (result.changed if new.text != old.text else result.updated).append(new.id)
-            continue
-        key = (norm(claim.text), claim.speaker.casefold())
-        pos = index.find(key, claim.text)
-        if pos is not None:
-            old = claims[pos]
-            new = _combine(old, claim)
-            if new == old:
-                result.unchanged.append(old.id)
-            else:
-                claims[pos] = new
-                result.merged.append(old.id)
-            continue
-        by_id[claim.id] = len(claims)
-        index.add(len(claims), key)
-        claims.append(claim)
-        result.added.append(claim.id)
-    database = Database(tuple(claims), existing.speakers, existing.version, existing.path)
-    return result._replace(database=database)
+    target = ListTarget(existing.claims, norm)
+    out = merge_into(target, incoming, norm=norm)
+    database = Database(tuple(target.claims), existing.speakers, existing.version, existing.path)
+    return MergeResult(database, *out)
 
 
 def _union(first: tuple[T, ...], second: tuple[T, ...]) -> tuple[T, ...]:

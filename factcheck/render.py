@@ -216,7 +216,8 @@ def write_speakers_plain(out: TextIO, rows: Iterable[Any]) -> int:
 def write_stats_plain(out: TextIO, doc: dict[str, Any]) -> None:
     db = doc["database"]
     out.write(f"database: {sanitize(db['path'])}\n")
-    out.write(f"version: {db['version']}    size: {db['bytes']:,} bytes\n")
+    kind = f"    store: {db['kind']}" if "kind" in db else ""
+    out.write(f"version: {db['version']}    size: {db['bytes']:,} bytes{kind}\n")
     out.write(f"claims: {doc['claims']:,} ({doc['dated']:,} dated)    speakers: {db['speakers']}\n")
     for title, key in (("status", "by_status"), ("speaker", "by_speaker"), ("tag", "by_tag")):
         counts = doc[key]

@@ -8,10 +8,17 @@ from pathlib import Path
 import pytest
 
 from factcheck.errors import DatabaseError
-from factcheck.index import Index, cache_file, open_index
+from factcheck.index import Index
 from factcheck.match import Matcher
 from factcheck.model import Claim, Database, Status
-from factcheck.store import bundled_database, load_database, stream_database, write_database
+from factcheck.store import (
+    bundled_database,
+    load_database,
+    open_index,
+    stream_database,
+    write_database,
+)
+from factcheck.store.cache import cache_file
 
 
 def _db(n: int) -> Database:

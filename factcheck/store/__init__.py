@@ -7,6 +7,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from factcheck.merge import ListTarget
+from factcheck.model import SCHEMA_VERSION, Claim, Database, Problem
 from factcheck.store.files import locked, real_path, replace_atomically
 from factcheck.store.jsonfile import (
     ClaimStream,
@@ -19,20 +26,107 @@ from factcheck.store.jsonfile import (
 from factcheck.store.locate import bundled_database, locate_database
 from factcheck.store.records import ID_RE, parse_claim, parse_database, parse_speaker
 
+if TYPE_CHECKING:
+    from factcheck.index import Index, Progress
+
 __all__ = [
     "ID_RE",
     "ClaimStream",
     "LayoutError",
     "bundled_database",
+    "kind_of",
     "load_database",
     "locate_database",
     "locked",
+    "open_index",
     "parse_claim",
     "parse_database",
     "parse_speaker",
     "real_path",
     "replace_atomically",
     "stream_database",
+    "validate",
     "validate_file",
     "write_database",
+    "writing",
 ]
+
+
+def kind_of(path: Path) -> str:
+    """``sqlite`` or ``json``: which store a database path is (by its name, else its bytes)."""
+    from factcheck.store.sqlite import is_sqlite
+
+    return "sqlite" if is_sqlite(path) else "json"
+
+
+def open_index(path: Path, cache_dir: Path | None, progress: Progress | None = None) -> Index:
+    """The search index of the database at ``path``: the SQLite store itself, or the JSON
+    store's cache (fresh, else built now; in memory without a usable cache directory)."""
+    from factcheck.store.cache import check_readable, open_json_index
+
+    check_readable(path)
+    if kind_of(path) == "sqlite":
+        from factcheck.store.sqlite import open_index as open_sqlite
+
+        return open_sqlite(path)
+    return open_json_index(path, cache_dir, progress)
+
+
+class WriteTarget(Protocol):
+    """A store being written: the merge target plus what writers ask of it."""
+
+    def by_id(self, claim_id: str) -> Claim | None: ...
+    def by_text(self, key: tuple[str, str], text: str) -> Claim | None: ...
+    def add(self, claim: Claim, key: tuple[str, str]) -> None: ...
+    def replace(self, old: Claim, new: Claim, key: tuple[str, str] | None) -> None: ...
+    def has_id(self, claim_id: str) -> bool: ...
+
+    @property
+    def count(self) -> int: ...
+
+
+class _JsonTarget(ListTarget):
+    @property
+    def count(self) -> int:
+        return len(self.claims)
+
+
+@contextmanager
+def writing(
+    path: Path,
+    on_wait: Callable[[], None] | None = None,
+    *,
+    keep: Callable[[], bool] = lambda: True,
+) -> Iterator[WriteTarget]:
+    """A change to the database at ``path`` (created if missing), whichever store it is:
+    locked against other writers, and kept only if the block ends and ``keep()`` says so.
+
+    JSON: the file is loaded, merged in memory and written back atomically. SQLite: one
+    transaction of indexed lookups and row writes.
+    """
+    if kind_of(path) == "sqlite":
+        from factcheck.store.sqlite import writing as sqlite_writing
+
+        with sqlite_writing(path, on_wait, keep=keep) as sqlite_target:
+            yield sqlite_target
+        return
+    with locked(path, on_wait):
+        existing = load_database(path) if path.exists() else Database((), (), SCHEMA_VERSION)
+        target = _JsonTarget(existing.claims)
+        yield target
+        if keep():
+            db = Database(tuple(target.claims), existing.speakers, existing.version, str(path))
+            write_database(db, path)
+
+
+def validate(path: Path) -> list[Problem]:
+    """Every problem of the database at ``path`` (see ``jsonfile.validate_file`` and
+    ``sqlite.validate``); DatabaseError if it cannot be read at all."""
+    from factcheck.store.cache import check_readable
+
+    check_readable(path)
+    if kind_of(path) == "sqlite":
+        from factcheck.store.sqlite import validate as validate_sqlite
+
+        return validate_sqlite(path)
+    return validate_file(path)

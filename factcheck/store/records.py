@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -181,3 +182,34 @@ def parse_claim(value: Any, where: str) -> Claim:
         verdict=_str(obj, "verdict", where),
         related=tuple(related),
     )
+
+
+_STATUS = {s.value: s for s in Status}
+
+
+def decode_claim(raw: str) -> Claim:
+    """A claim from JSON that a store wrote itself (validated when it was written): built
+    directly, without checking each field again. Anything else goes through ``parse_claim``.
+    """
+    d = json.loads(raw)
+    return Claim(
+        d["id"],
+        d["text"],
+        d["speaker"],
+        _STATUS[d["status"]],
+        d["date"],
+        d["quote"],
+        tuple(Dispute(x["speaker"], x["text"], x["claim"]) for x in d["disputed_by"]),
+        tuple(
+            Source(s["kind"], s["name"], s["url"], s["publisher"], s["date"], s["ref"])
+            for s in d["sources"]
+        ),
+        tuple(d["tags"]),
+        d["verdict"],
+        tuple(Related(r["id"], r["relation"]) for r in d["related"]),
+    )
+
+
+def encode_claim(claim: Claim) -> str:
+    """The stored form of a claim: its JSON contract, non-ASCII kept."""
+    return json.dumps(claim.to_dict(), ensure_ascii=False)

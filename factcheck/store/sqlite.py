@@ -1,0 +1,290 @@
+"""The SQLite store: claims, speakers and the search index in one file, kept in step.
+
+The file *is* the index schema (``factcheck.index``) with ``meta.kind = 'store'``: a change
+(``add``, ``import``) inserts or updates only the records it touches, in one transaction with
+their search terms, so a query never rebuilds anything and a crash (even kill -9) leaves the
+old state or the new one. WAL mode: searches run while an import writes. Writers also take
+the store's ``<file>.lock`` (as the JSON store does), so a second writer waits and says so.
+
+A file that is not a factcheck database (any other SQLite file, a newer schema, a corrupt
+page) is refused with one line naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from factcheck.errors import DatabaseError
+from factcheck.index import (
+    INDEX_FORMAT,
+    INDEXES,
+    Index,
+    IndexWriter,
+    create_tables,
+    run_script,
+    speakers_meta,
+)
+from factcheck.merge import Key
+from factcheck.model import SCHEMA_VERSION, Claim, Problem, Speaker
+from factcheck.normalize import normalize
+from factcheck.speakers import Speakers
+from factcheck.store.files import locked, real_path
+
+STORE_SCHEMA = 1  # of the file's tables; a newer file is refused, an older one upgraded
+SUFFIXES = (".sqlite", ".sqlite3", ".db")
+MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 60_000  # a reader waits this long for a writer's commit to land
+
+
+def is_sqlite(path: Path) -> bool:
+    """A SQLite database by its name (.sqlite, .sqlite3, .db) or, for another name, its first
+    bytes."""
+    if path.suffix.lower() in SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == MAGIC
+    except OSError:
+        return False
+
+
+def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    uri = f"file:{path}?mode={'ro' if readonly else 'rwc'}"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _meta(conn: sqlite3.Connection, path: Path) -> dict[str, str]:
+    """The store's meta table, checked: a factcheck store of a schema this version knows."""
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+    except sqlite3.DatabaseError as e:
+        raise DatabaseError(f"not a usable SQLite database ({e})", str(path)) from None
+    if meta.get("kind") != "store" or "docs" not in tables:
+        raise DatabaseError(
+            "a SQLite file, but not a factcheck database", str(path), "give another --db"
+        )
+    schema = int(meta.get("schema", "0"))
+    if schema > STORE_SCHEMA:
+        raise DatabaseError(
+            f"database schema {schema} is newer than this factcheck supports ({STORE_SCHEMA})",
+            str(path),
+            "upgrade factcheck",
+        )
+    return meta
+
+
+def create(path: Path, speakers: tuple[Speaker, ...] = ()) -> None:
+    """A new, empty store at ``path``."""
+    conn = _connect(path, readonly=False)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        create_tables(conn)
+        run_script(conn, INDEXES)
+        meta = {
+            "kind": "store",
+            "schema": str(STORE_SCHEMA),
+            "format": str(INDEX_FORMAT),
+            "version": str(SCHEMA_VERSION),
+            "speakers": speakers_meta(speakers),
+            "count": "0",
+        }
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def open_index(path: Path) -> Index:
+    """The read side of the store at ``path`` (which must exist)."""
+    conn = _connect(path, readonly=True)
+    try:
+        meta = _meta(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    if meta.get("format") != str(INDEX_FORMAT):
+        conn.close()
+        reindex(path)  # terms of an older factcheck: recomputed once, in place
+        conn = _connect(path, readonly=True)
+    return Index(conn)
+
+
+def reindex(path: Path) -> None:
+    """Recompute every record's search terms (after an upgrade changed how text is indexed)."""
+    from factcheck.store.records import decode_claim
+
+    with locked(path):
+        conn = _connect(path, readonly=False)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            speakers = SqliteTarget(conn, path).speakers
+            rows = conn.execute("SELECT claim FROM docs ORDER BY rowid").fetchall()
+            conn.execute("DELETE FROM docs")
+            conn.execute("DELETE FROM tags")
+            conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
+            writer = IndexWriter(conn, speakers, bulk=True)
+            for (raw,) in rows:
+                writer.add(decode_claim(raw))
+            writer.finish({"format": str(INDEX_FORMAT)})
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+
+class SqliteTarget:
+    """The merge target of a write transaction: indexed lookups, rows written as they go."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        from factcheck.store.records import parse_speaker
+
+        self.speakers = Speakers(
+            parse_speaker(s, f"{path}:speakers[{i}]")
+            for i, s in enumerate(json.loads(meta.get("speakers", "[]")))
+        )
+        self.index = Index(conn)
+        self.writer = IndexWriter(conn, self.speakers, bulk=False)
+        # Rows added but not yet written: lookups must see them (an input may repeat a claim).
+        self._new_ids: dict[str, Claim] = {}
+        self._new_keys: dict[Key, Claim] = {}
+
+    def _flush(self) -> None:
+        self.writer.flush()
+        self._new_ids.clear()
+        self._new_keys.clear()
+
+    def by_id(self, claim_id: str) -> Claim | None:
+        pending = self._new_ids.get(claim_id)
+        if pending is not None:
+            return pending
+        found = self.index.lookup(claim_id)
+        return found[1] if found else None
+
+    def by_text(self, key: Key, text: str) -> Claim | None:
+        pending = self._new_keys.get(key)
+        if pending is not None:
+            return pending
+        from factcheck.index import merge_key
+
+        for _, claim in self.index.by_key(merge_key(key[0], key[1])):
+            if claim.speaker.casefold() == key[1] and (
+                claim.text == text or normalize(claim.text) == key[0]
+            ):
+                return claim
+        return None
+
+    def add(self, claim: Claim, key: Key) -> None:
+        self.writer.add(claim, key[0])
+        self._new_ids[claim.id] = claim
+        self._new_keys.setdefault(key, claim)
+        if self.writer.pending >= 2_000:
+            self._flush()
+
+    def replace(self, old: Claim, new: Claim, key: Key | None) -> None:
+        self._flush()  # the row to replace must be in the table
+        found = self.index.lookup(old.id)
+        if found is None:  # cannot happen: ``old`` came from a lookup
+            raise DatabaseError(f"record {old.id!r} vanished during the write", str(self.path))
+        self.writer.replace(found[0], new, key[0] if key else None)
+
+    def has_id(self, claim_id: str) -> bool:
+        return claim_id in self._new_ids or self.index.has_id(claim_id)
+
+    @property
+    def count(self) -> int:
+        return int(self.writer.count)
+
+    def finish(self) -> None:
+        self._flush()
+        self.writer.finish()
+
+
+@contextmanager
+def writing(
+    path: Path,
+    on_wait: Callable[[], None] | None = None,
+    *,
+    keep: Callable[[], bool] = lambda: True,
+) -> Iterator[SqliteTarget]:
+    """A write transaction on the store at ``path`` (created if missing), under its lock.
+
+    Committed when the block ends and ``keep()`` says so (a dry run says no); rolled back on
+    an exception, so nothing of a failed import is kept.
+    """
+    path = real_path(path)
+    with locked(path, on_wait):
+        created = not path.exists()
+        if created:
+            create(path)
+        conn = _connect(path, readonly=False)
+        kept = False
+        try:
+            _meta(conn, path)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses no commit's integrity
+            conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: a big import's B-trees
+            conn.execute("PRAGMA temp_store = FILE")
+            conn.execute("BEGIN IMMEDIATE")
+            target = SqliteTarget(conn, path)
+            try:
+                yield target
+                target.finish()
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            kept = keep()
+            conn.execute("COMMIT" if kept else "ROLLBACK")
+        finally:
+            conn.close()
+            if created and not kept:  # a failed or dry first import leaves no file behind
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+
+
+def validate(path: Path) -> list[Problem]:
+    """Every problem of the store at ``path``: SQLite's own integrity check, then each record
+    validated in full (as on import), then references to ids that are not there."""
+    from factcheck.store.records import parse_claim
+
+    conn = _connect(path, readonly=True)
+    try:
+        _meta(conn, path)
+        problems = [
+            Problem(str(path), None, f"integrity check: {row[0]}")
+            for row in conn.execute("PRAGMA integrity_check")
+            if row[0] != "ok"
+        ]
+        if problems:
+            return problems  # a damaged file: its records are not worth reading on
+        ids = Index(conn)
+        for rowid, raw in conn.execute("SELECT rowid, claim FROM docs ORDER BY rowid"):
+            where = f"{path}:docs[{rowid}]"
+            try:
+                claim = parse_claim(json.loads(raw), where)
+            except (DatabaseError, ValueError) as e:
+                problems.append(Problem(where, None, str(e)))
+                continue
+            where = f"{where} {claim.id!r}"
+            for j, d in enumerate(claim.disputed_by):
+                if d.claim is not None and not ids.has_id(d.claim):
+                    problems.append(
+                        Problem(where, f"disputed_by[{j}].claim", f"no claim with id {d.claim!r}")
+                    )
+            for j, r in enumerate(claim.related):
+                if not ids.has_id(r.id):
+                    problems.append(
+                        Problem(where, f"related[{j}].id", f"no claim with id {r.id!r}")
+                    )
+        return problems
+    finally:
+        conn.close()
