@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from factcheck.errors import InputError
 from factcheck.formats import Record, detect, gunzip, open_source, reader
@@ -18,6 +18,9 @@ from factcheck.merge import Outcome, merge_into
 from factcheck.model import Claim
 from factcheck.normalize import normalize
 from factcheck.store import parse_claim
+
+if TYPE_CHECKING:
+    from factcheck.store import WriteTarget
 
 HEAD = 65536  # bytes read to guess a format
 
@@ -55,45 +58,6 @@ def read_inputs(
                 stream.close()
 
 
-class _Seen:
-    """Ids already read in this import, with a hash of their normalised text and where they
-    were: the same id twice with another text is an error (the second would silently
-    replace the first). A dict for small inputs; a temporary SQLite table past a million ids,
-    so a huge import's memory stays flat."""
-
-    SPILL = 1_000_000
-
-    def __init__(self) -> None:
-        self._ids: dict[str, tuple[int, str]] = {}
-        self._db: Any = None
-
-    def check(self, claim: Claim, location: str) -> str | None:
-        """None if ``claim`` may go on, else why not."""
-        digest = hash(normalize(claim.text))  # within one process: hash() is stable enough
-        if self._db is None:
-            first = self._ids.setdefault(claim.id, (digest, location))
-            if len(self._ids) > self.SPILL:
-                self._spill()
-        else:
-            row = self._db.execute("SELECT h, loc FROM seen WHERE id = ?", (claim.id,)).fetchone()
-            first = (row[0], row[1]) if row else (digest, location)
-            if row is None:
-                self._db.execute("INSERT INTO seen VALUES (?, ?, ?)", (claim.id, digest, location))
-        if first[0] != digest:
-            return f"duplicate id {claim.id!r} with another text (first at {first[1]})"
-        return None
-
-    def _spill(self) -> None:
-        import sqlite3
-
-        self._db = sqlite3.connect("")  # a temporary on-disk database, deleted on close
-        self._db.execute("CREATE TABLE seen(id TEXT PRIMARY KEY, h INTEGER, loc TEXT)")
-        self._db.executemany(
-            "INSERT INTO seen VALUES (?, ?, ?)", ((k, h, w) for k, (h, w) in self._ids.items())
-        )
-        self._ids.clear()
-
-
 def import_files(
     target: Path,
     files: Sequence[str],
@@ -124,13 +88,20 @@ def import_files(
     existed = target.exists()
     outcome = Outcome([], [], [], [], [])
 
-    def good() -> Iterator[Claim]:
+    def good(store: WriteTarget) -> Iterator[Claim]:
         nonlocal read
-        seen = _Seen()
+        seen: set[str] = set()  # ids read so far (the same strings the report keeps)
         for record in read_inputs(files, fmt, mapping=mapping, verdicts=verdicts, stdin=stdin):
             error = record.error
-            if record.claim is not None and error is None:
-                error = seen.check(record.claim, record.location)
+            claim = record.claim
+            if claim is not None and error is None:
+                if claim.id in seen:
+                    # Twice in the input: with another text the second would silently
+                    # replace the first (the store holds the first by now).
+                    stored = store.by_id(claim.id)
+                    if stored is not None and not _same_text(stored.text, claim.text):
+                        error = f"duplicate id {claim.id!r} with another text earlier in the input"
+                seen.add(claim.id)
             if error is not None:
                 if not skip_bad:
                     raise InputError(
@@ -152,10 +123,14 @@ def import_files(
         return not dry_run and (outcome.changed_anything or not existed)
 
     with writing(target, on_wait, keep=keep) as store:
-        outcome = merge_into(store, good())
+        outcome = merge_into(store, good(store))
         claims = store.count
     written = keep()
     return report(target, files, outcome, read, skipped, dry_run, written, claims)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a == b or normalize(a) == normalize(b)
 
 
 def report(

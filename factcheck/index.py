@@ -106,12 +106,12 @@ def fts_query(query_terms: Iterable[str], op: str = "OR") -> str:
 
 class IndexWriter:
     """Adds and replaces claims in the tables, keeping FTS, tags, document frequencies and
-    the count in step. The caller owns the transaction (and commits).
+    the count in step. The caller owns the transaction (and commits after ``finish``).
 
-    ``bulk``: the tables start empty; FTS and document frequencies are built once in
-    ``finish`` (much faster than row by row). Otherwise each change updates FTS at once and
-    document frequencies in ``finish``, from the changed rows' terms (rebuilt from FTS when a
-    large share of the database changed).
+    Rows are written in batches; the FTS entries of added rows are made in one statement in
+    ``finish`` (FTS5 is much faster fed at once), and document frequencies are updated from
+    the changed rows' terms, or rebuilt from FTS when a large share of the database changed.
+    ``bulk``: the tables start empty (a cache being built): FTS is built whole in ``finish``.
     """
 
     def __init__(self, conn: sqlite3.Connection, speakers: Speakers, *, bulk: bool) -> None:
@@ -121,13 +121,18 @@ class IndexWriter:
         self._speaker_terms: dict[str, str] = {}
         self._rows: list[tuple[Any, ...]] = []
         self._tags: list[tuple[int, str]] = []
-        self._df: Counter[str] = Counter()
-        self._changed = 0
+        self._df: Counter[str] | None = None if bulk else Counter()
         row = conn.execute("SELECT max(rowid), count(*) FROM docs").fetchone()
         self._next = (row[0] or 0) + 1
+        self._first_new = self._next  # rows from here on get their FTS entries in finish
         self.count = row[1]
+        # Past this many changed rows, rebuilding frequencies from FTS beats counting deltas.
+        self._delta_limit = max(50_000, self.count // 10)
+        self._changed = 0
 
-    def _row(self, rowid: int, claim: Claim, norm_text: str | None) -> tuple[Any, ...]:
+    def _row(
+        self, rowid: int, claim: Claim, norm_text: str | None, key: int | None
+    ) -> tuple[Any, ...]:
         speaker_terms = self._speaker_terms.get(claim.speaker)
         if speaker_terms is None:
             speaker_terms = " ".join(self.speakers.terms(claim.speaker))
@@ -142,23 +147,23 @@ class IndexWriter:
             " ".join(title_terms(claim)),
             speaker_terms,
             int(superseded(claim)),
-            merge_key(norm, claim.speaker),
+            key if key is not None else merge_key(norm, claim.speaker),
             claim.status.value,
             claim.speaker,
             lo,
             hi,
         )
 
-    def add(self, claim: Claim, norm_text: str | None = None) -> int:
-        """Insert a new claim; returns its row id."""
+    def add(self, claim: Claim, norm_text: str | None = None, key: int | None = None) -> int:
+        """Insert a new claim (``norm_text``/``key``: its normalised text and merge key when
+        the caller has them); returns its row id."""
         rowid = self._next
         self._next += 1
-        row = self._row(rowid, claim, norm_text)
+        row = self._row(rowid, claim, norm_text, key)
         self._rows.append(row)
         self._tags.extend((rowid, t) for t in dict.fromkeys(claim.tags))
         self.count += 1
-        if not self.bulk:
-            self._terms_changed(row, +1)
+        self._terms_changed(row, +1)
         return rowid
 
     @property
@@ -170,45 +175,47 @@ class IndexWriter:
     def replace(self, rowid: int, claim: Claim, norm_text: str | None = None) -> None:
         """Replace the claim stored at ``rowid``."""
         self.flush()
+        indexed = not self.bulk and rowid < self._first_new  # has FTS entries already
         old = self.conn.execute(
             "SELECT text_terms, title_terms, speaker_terms FROM docs WHERE rowid = ?", (rowid,)
         ).fetchone()
-        if not self.bulk and old is not None:
+        if indexed:
             self.conn.execute(
                 "INSERT INTO fts(fts, rowid, text_terms, title_terms, speaker_terms)"
                 " VALUES ('delete', ?, ?, ?, ?)",
                 (rowid, *old),
             )
+        if old is not None:
             self._terms_changed((0, 0, 0, *old), -1)
-        row = self._row(rowid, claim, norm_text)
+        row = self._row(rowid, claim, norm_text, None)
         self.conn.execute(f"INSERT OR REPLACE INTO docs ({_DOC_COLUMNS}) VALUES ({_MARKS})", row)
         self.conn.execute("DELETE FROM tags WHERE rowid = ?", (rowid,))
         self.conn.executemany(
             "INSERT INTO tags VALUES (?, ?)", [(rowid, t) for t in dict.fromkeys(claim.tags)]
         )
-        if not self.bulk:
-            self._fts_insert([row])
-            self._terms_changed(row, +1)
+        if indexed:
+            self.conn.execute(
+                "INSERT INTO fts(rowid, text_terms, title_terms, speaker_terms)"
+                " VALUES (?, ?, ?, ?)",
+                (row[0], row[3], row[4], row[5]),
+            )
+        self._terms_changed(row, +1)
 
     def _terms_changed(self, row: tuple[Any, ...], sign: int) -> None:
+        if self._df is None:
+            return
         self._changed += 1
-        for t in set(" ".join(row[3:6]).split()):
-            self._df[t] += sign
-
-    def _fts_insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        self.conn.executemany(
-            "INSERT INTO fts(rowid, text_terms, title_terms, speaker_terms) VALUES (?, ?, ?, ?)",
-            [(r[0], r[3], r[4], r[5]) for r in rows],
-        )
+        if self._changed > self._delta_limit:
+            self._df = None  # too many: ``finish`` rebuilds the frequencies instead
+            return
+        if sign:
+            self._df.update(dict.fromkeys(" ".join(row[3:6]).split(), sign))
 
     def flush(self) -> None:
         """Write the rows added so far (they are batched)."""
         if self._rows:
-            self.conn.executemany(
-                f"INSERT INTO docs ({_DOC_COLUMNS}) VALUES ({_MARKS})", self._rows
-            )
-            if not self.bulk:
-                self._fts_insert(self._rows)
+            sql = f"INSERT INTO docs ({_DOC_COLUMNS}) VALUES ({_MARKS})"
+            self.conn.executemany(sql, self._rows)
             self._rows.clear()
         if self._tags:
             self.conn.executemany("INSERT INTO tags VALUES (?, ?)", self._tags)
@@ -219,7 +226,14 @@ class IndexWriter:
         self.flush()
         if self.bulk:
             self.conn.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
-        if self.bulk or self._changed > max(50_000, self.count // 10):
+        elif self._next > self._first_new:
+            self.conn.execute(
+                "INSERT INTO fts(rowid, text_terms, title_terms, speaker_terms)"
+                " SELECT rowid, text_terms, title_terms, speaker_terms FROM docs"
+                " WHERE rowid >= ?",
+                (self._first_new,),
+            )
+        if self._df is None:
             self.conn.execute("DELETE FROM df")
             self.conn.execute("INSERT INTO df SELECT term, doc FROM vocab")
         elif self._df:
@@ -228,8 +242,9 @@ class IndexWriter:
                 [(t, n, n) for t, n in self._df.items() if n],
             )
             self.conn.execute("DELETE FROM df WHERE n <= 0")
-        self._df.clear()
+        self._df = None if self.bulk else Counter()
         self._changed = 0
+        self._first_new = self._next
         run_script(self.conn, INDEXES)
         values = {"count": str(self.count), **(meta or {})}
         self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())

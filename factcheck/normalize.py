@@ -44,6 +44,7 @@ _DIGIT = re.compile(r"\d")
 _ACRONYM_HINT = re.compile(r"[^\W\d_]\.[^\W\d_]\.")  # cheap test before _ACRONYM
 _GROUP_HINT = re.compile(r"\d[, ]\d{3}")  # cheap test before _GROUPED
 _NUMBER_WORDS = frozenset({*UNITS, *SCALES, "hundred"})
+_MERGE_TRIGGERS = _NUMBER_WORDS | frozenset(SUFFIX_SCALES)
 _SPLIT_SCALE = re.compile(r"(\d)(k|bn)\b")
 _ACRONYM = re.compile(r"\b(?:[^\W\d_]\.){2,}")  # u.s. -> us, u.k. -> uk
 
@@ -98,7 +99,8 @@ def _merge_number_words(tokens: list[str]) -> list[str]:
     i, n = 0, len(tokens)
     while i < n:
         tok = tokens[i]
-        if tok in UNITS or (_NUMBER.fullmatch(tok) and i + 1 < n and tokens[i + 1] in SCALES):
+        # Tokens are runs of letters or of digits (see _TOKEN): a first digit means a figure.
+        if tok in UNITS or (tok[0].isdigit() and i + 1 < n and tokens[i + 1] in SCALES):
             j = i + 1  # the run: digits only first, scales only after a value
             while j < n:
                 t = tokens[j]
@@ -113,9 +115,9 @@ def _merge_number_words(tokens: list[str]) -> list[str]:
             out.append(format_number(number_value(tokens[i:j])))
             i = j
             continue
-        if tok in SUFFIX_SCALES and out and _NUMBER.fullmatch(out[-1]):
+        if tok in SUFFIX_SCALES and out and out[-1][0].isdigit():
             out[-1] = format_number(float(out[-1]) * SUFFIX_SCALES[tok])
-        elif tok == "hundred" and out and _NUMBER.fullmatch(out[-1]):
+        elif tok == "hundred" and out and out[-1][0].isdigit():
             out[-1] = format_number(float(out[-1]) * 100)
         else:
             out.append(tok)
@@ -140,7 +142,8 @@ def normalize(text: str) -> str:
     if "%" in text or "cent" in text or "pct" in text:
         text = _PERCENT.sub(" percent ", text)
     tokens = _TOKEN.findall(text)
-    if digits or not _NUMBER_WORDS.isdisjoint(tokens):
+    # Only a number word, a scale or a suffix makes anything merge (digits alone never do).
+    if not _MERGE_TRIGGERS.isdisjoint(tokens):
         tokens = _merge_number_words(tokens)
     out: list[str] = []
     for tok in tokens:

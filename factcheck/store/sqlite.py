@@ -157,6 +157,7 @@ class SqliteTarget:
         # Rows added but not yet written: lookups must see them (an input may repeat a claim).
         self._new_ids: dict[str, Claim] = {}
         self._new_keys: dict[Key, Claim] = {}
+        self._last_key: tuple[Key, int] | None = None
 
     def _flush(self) -> None:
         self.writer.flush()
@@ -176,7 +177,9 @@ class SqliteTarget:
             return pending
         from factcheck.index import merge_key
 
-        for _, claim in self.index.by_key(merge_key(key[0], key[1])):
+        h = merge_key(key[0], key[1])
+        self._last_key = (key, h)  # ``add`` of this claim, if none is found, reuses it
+        for _, claim in self.index.by_key(h):
             if claim.speaker.casefold() == key[1] and (
                 claim.text == text or normalize(claim.text) == key[0]
             ):
@@ -184,7 +187,8 @@ class SqliteTarget:
         return None
 
     def add(self, claim: Claim, key: Key) -> None:
-        self.writer.add(claim, key[0])
+        h = self._last_key[1] if self._last_key and self._last_key[0] == key else None
+        self.writer.add(claim, key[0], h)
         self._new_ids[claim.id] = claim
         self._new_keys.setdefault(key, claim)
         if self.writer.pending >= 2_000:
