@@ -846,12 +846,26 @@ class ImportFormat(str, Enum):
     liar = "liar"
 
 
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        min=0.1,
+        help="Network timeout in seconds, for connecting and between bytes (default 10 / 30).",
+    ),
+]
+
+
 @command("import", "Database")
 def import_(
     ctx: typer.Context,
     files: Annotated[
-        list[str], typer.Argument(metavar="FILE", help="Files to import ('-' is stdin; .gz ok).")
-    ],
+        list[str] | None,
+        typer.Argument(
+            metavar="FILE|URL",
+            help="Files ('-' is stdin; .gz ok) or http(s) URLs of pages and feeds.",
+        ),
+    ] = None,
     fmt: Annotated[
         ImportFormat, typer.Option("--format", "-f", help="Input format (auto: guessed).")
     ] = ImportFormat.auto,
@@ -863,6 +877,23 @@ def import_(
         list[str],
         typer.Option("--verdict", help="Override the verdict table: 'Half True=undisputed'."),
     ] = [],  # noqa: B006
+    api: Annotated[
+        str | None,
+        typer.Option("--api", help="Search Google's Fact Check Tools API for these words."),
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="--api: language code, e.g. en.")
+    ] = None,
+    max_age_days: Annotated[
+        int | None, typer.Option("--max-age-days", min=1, help="--api: reviews this recent.")
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="--api: one publisher's site, e.g. snopes.com.")
+    ] = None,
+    api_limit: Annotated[
+        int | None, typer.Option("--api-limit", min=1, help="--api: at most N claims.")
+    ] = None,
+    timeout: TimeoutOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
     ] = False,
@@ -876,7 +907,8 @@ def import_(
     """Import claims: ClaimReview (JSON-LD, feeds, HTML), Fact Check API, JSONL, CSV, LIAR.
 
     Records with the same text and speaker merge; ids stay stable; nothing is written unless
-    every record is good (or --skip-bad). A --db that does not exist is created.
+    every record is good (or --skip-bad). A --db that does not exist is created. URLs and
+    --api queries (key in $FACTCHECK_API_KEY) are remembered for `factcheck update`.
 
     Examples:
 
@@ -885,24 +917,47 @@ def import_(
         factcheck import checks.csv --map text=statement,speaker=who --db mine.json
 
         factcheck import liar/train.tsv --format liar --db mine.json --dry-run
+
+        factcheck import https://example.org/claimreview-feed.json.gz --db mine.sqlite
+
+        factcheck import --api "starlink ukraine" --language en --db mine.sqlite
     """
-    from factcheck.importer import import_files
+    from factcheck.importer import file_input, import_inputs
     from factcheck.output import Document
+    from factcheck.remote import ApiQuery, api_input, api_key, is_url, url_input, utc_now
 
     env = env_of(ctx)
     target = _writable_db(env, db)
     columns = _pairs(env, mapping, "--map")
     verdicts = _pairs(env, verdict_map, "--verdict")
+    if not files and api is None:
+        fail(env, "nothing to import: give FILE or URL arguments, or --api QUERY")
+    options = _fetch_options(timeout)
     with guarded(env):
-        report = import_files(
+        inputs = []
+        for name in files or []:
+            if is_url(name):  # fetched now, before the database is locked
+                item = url_input(name, options=options, progress=_fetch_progress(env, name))
+                assert item is not None and item.origin is not None
+                if fmt is not ImportFormat.auto:
+                    item = item._replace(origin=item.origin._replace(format=fmt.value))
+                inputs.append(item)
+            else:
+                inputs.append(file_input(name, env.stdin))
+        if api is not None:
+            query = ApiQuery(api, language, max_age_days, site, api_limit)
+            endpoint = env.environ.get("FACTCHECK_API_URL") or None
+            inputs.append(
+                api_input(query, key=api_key(env.environ), options=options, endpoint=endpoint)
+            )
+        report = import_inputs(
             target,
-            files,
+            inputs,
             fmt=fmt.value,
             mapping=columns or None,
             verdicts=verdicts or None,
             skip_bad=skip_bad,
             dry_run=dry_run,
-            stdin=env.stdin,
             on_skip=lambda where, why: env.say(
                 f"factcheck: skipped {sanitized(where)}: {sanitized(why)}"
             ),
@@ -910,11 +965,119 @@ def import_(
                 f"factcheck: waiting for another process writing {sanitized(str(target))}"
             ),
             progress=_import_progress(env),
+            now=utc_now,
         )
         if as_json:
             emit(env, Format.json, Document(report, lambda o: None))
         env.stderr.write(_import_summary(report))
     raise typer.Exit(Exit.FOUND if report["read"] else Exit.NOT_FOUND)
+
+
+def _fetch_options(timeout: float | None) -> Any:
+    from factcheck.fetch import FetchOptions
+
+    return FetchOptions(timeout=timeout)
+
+
+def _fetch_progress(env: Env, url: str) -> Callable[[int, int | None], None] | None:
+    """On a terminal: a bar of the bytes of a download."""
+    if not env.stderr_isatty:
+        return None
+    from factcheck.fetch import redact
+    from factcheck.term import BuildProgress
+
+    bar = BuildProgress(env.stderr, f"fetching {redact(url)}")
+    return lambda done, total: bar(done, total)
+
+
+@command("sources", "Database")
+def sources(
+    ctx: typer.Context,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    as_jsonl: JsonlOption = False,
+    db: DbOption = None,
+) -> None:
+    """What the database imported from which URL or API query, when, and how many claims.
+
+    Examples:
+
+        factcheck --db mine.sqlite sources
+
+        factcheck --db mine.sqlite sources --json
+    """
+    from factcheck.output import Listing
+    from factcheck.render import write_origins_plain
+    from factcheck.store import locate_database, origins
+
+    env = env_of(ctx)
+    out = output_format(
+        env, fmt, json=as_json, jsonl=as_jsonl, allowed=(Format.text, Format.json, Format.jsonl)
+    )
+    with guarded(env):
+        found = origins(locate_database(db or env.db, env.environ))
+        shown = emit(env, out, Listing("sources", found, write_origins_plain))
+    if not shown:
+        env.say("factcheck: nothing was imported from a URL or the API into this database")
+    raise typer.Exit(Exit.FOUND if shown else Exit.NOT_FOUND)
+
+
+@command("update", "Database")
+def update(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Fetch and report what would change; write nothing.")
+    ] = False,
+    timeout: TimeoutOption = None,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    as_jsonl: JsonlOption = False,
+    db: DbOption = None,
+) -> None:
+    """Fetch every remembered URL and API query again and merge only what changed.
+
+    Unchanged feeds cost one small conditional request. A source that fails is reported and
+    the others go on; exit 2 if any failed.
+
+    Examples:
+
+        factcheck --db mine.sqlite update
+
+        factcheck --db mine.sqlite update --dry-run --json
+    """
+    from factcheck.output import Listing
+    from factcheck.remote import update as update_all
+    from factcheck.render import write_updates_plain
+    from factcheck.store import origins
+
+    env = env_of(ctx)
+    out = output_format(
+        env, fmt, json=as_json, jsonl=as_jsonl, allowed=(Format.text, Format.json, Format.jsonl)
+    )
+    target = _writable_db(env, db)
+    failed = 0
+    with guarded(env):
+        remembered = origins(target)
+        results = update_all(
+            target,
+            remembered,
+            environ=env.environ,
+            dry_run=dry_run,
+            options=_fetch_options(timeout),
+            endpoint=env.environ.get("FACTCHECK_API_URL") or None,
+        )
+
+        def counted() -> Iterator[Any]:
+            nonlocal failed
+            for r in results:
+                failed += r.status == "failed"
+                yield r
+
+        emit(env, out, Listing("updates", counted(), write_updates_plain))
+    if not remembered:
+        env.say("factcheck: no remembered sources to update (import a URL or --api first)")
+        raise typer.Exit(Exit.NOT_FOUND)
+    raise typer.Exit(Exit.ERROR if failed else Exit.FOUND)
 
 
 def _import_progress(env: Env) -> Callable[[int, int | None], None] | None:

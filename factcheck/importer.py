@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, cast
 
 from factcheck.errors import InputError
 from factcheck.formats import Record, detect, gunzip, open_source, reader
 from factcheck.merge import Outcome, merge_into
-from factcheck.model import Claim
+from factcheck.model import Claim, Origin
 from factcheck.normalize import normalize
 from factcheck.store import parse_claim
 
@@ -23,6 +23,83 @@ if TYPE_CHECKING:
     from factcheck.store import WriteTarget
 
 HEAD = 65536  # bytes read to guess a format
+
+
+class Input(NamedTuple):
+    """One thing to import: a file, stdin, a fetched URL or API pages.
+
+    ``open()`` gives its bytes (gzip is unpacked by ``read_input``), or ``lines`` its text
+    already decoded (API pages, one JSON response a line). ``origin`` is remembered in the
+    database after a kept import, so ``update`` can fetch it again."""
+
+    name: str  # names the input in error locations; its suffix helps guess the format
+    open: Callable[[], BinaryIO] | None = None
+    lines: Iterable[str] | None = None
+    origin: Origin | None = None
+    format: str | None = None  # known format (API pages), else guessed or given
+
+
+def file_input(name: str, stdin: BinaryIO | None = None) -> Input:
+    """A file ('-': ``stdin``) as an Input."""
+    if name == "-":
+        if stdin is None:
+            raise InputError("no standard input", "-")
+        return Input("-", lambda: stdin)
+    return Input(name, lambda: open_source(name))
+
+
+def read_input(
+    item: Input,
+    fmt: str = "auto",
+    *,
+    mapping: Mapping[str, str] | None = None,
+    verdicts: Mapping[str, str] | None = None,
+) -> Iterator[Record]:
+    """The records of one input, in order."""
+    kind = item.format or fmt
+    options: dict[str, Any] = {"source": item.name, "verdicts": verdicts}
+    if item.lines is not None:
+        yield from reader(kind if kind != "auto" else "jsonl")(item.lines, **options)
+        return
+    assert item.open is not None
+    raw = item.open()
+    stream = gunzip(raw)
+    try:
+        head = stream.peek(HEAD) if hasattr(stream, "peek") else b""
+        if not head and kind == "auto":
+            # An unbuffered stream cannot be peeked at: read the head, then chain it back.
+            head = stream.read(HEAD)
+            stream = cast(BinaryIO, io.BufferedReader(_Rejoined(head, stream)))
+        if kind == "auto":
+            kind = detect(item.name, head)
+        if kind in ("csv", "tsv") and mapping:
+            options["mapping"] = mapping
+        yield from reader(kind)(stream, **options)
+    finally:
+        if item.name != "-":
+            stream.close()
+            raw.close()
+
+
+class _Rejoined(io.RawIOBase):
+    """The bytes already read from a stream, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def read_inputs(
@@ -35,51 +112,43 @@ def read_inputs(
 ) -> Iterator[Record]:
     """Every record of every file, in order ('-' is ``stdin``; gzip is read transparently)."""
     for name in files:
-        if name == "-":
-            if stdin is None:
-                raise InputError("no standard input", "-")
-            stream = gunzip(stdin)
-            head = stream.peek(HEAD) if hasattr(stream, "peek") else b""
-            if not head:
-                data = stream.read()
-                stream, head = io.BytesIO(data), data[:HEAD]
-        else:
-            stream = open_source(name)
-            with open(name, "rb") as raw:
-                head = raw.read(HEAD)
-        kind = detect(name, head) if fmt == "auto" else fmt
-        options: dict[str, Any] = {"source": name, "verdicts": verdicts}
-        if kind in ("csv", "tsv") and mapping:
-            options["mapping"] = mapping
-        try:
-            yield from reader(kind)(stream, **options)
-        finally:
-            if name != "-":
-                stream.close()
+        yield from read_input(file_input(name, stdin), fmt, mapping=mapping, verdicts=verdicts)
 
 
 def import_files(
     target: Path,
     files: Sequence[str],
     *,
+    stdin: BinaryIO | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Import files ('-' is ``stdin``) into the database at ``target``; see ``import_inputs``."""
+    return import_inputs(target, [file_input(name, stdin) for name in files], **options)
+
+
+def import_inputs(
+    target: Path,
+    inputs: Sequence[Input],
+    *,
     fmt: str = "auto",
     mapping: Mapping[str, str] | None = None,
     verdicts: Mapping[str, str] | None = None,
     skip_bad: bool = False,
     dry_run: bool = False,
-    stdin: BinaryIO | None = None,
     on_skip: Callable[[str, str], None] | None = None,
     on_wait: Callable[[], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    now: Callable[[], str] | None = None,
 ) -> dict[str, Any]:
-    """Import ``files`` into the database at ``target`` (created if missing); a report.
+    """Import ``inputs`` into the database at ``target`` (created if missing); a report.
 
     Records stream from the readers into the store (a JSON database is merged in memory and
     written once; a SQLite one in one transaction of indexed lookups), so nothing is written
     unless every record is good, or ``skip_bad`` (each skipped record is passed to
     ``on_skip``). The database is locked from reading to writing, so a concurrent import waits
     and then merges into the result of this one. ``progress(records, None)`` is told the
-    records read every 10,000, and ``progress(n, n)`` once reading is done.
+    records read every 10,000, and ``progress(n, n)`` once reading is done. Inputs with an
+    ``origin`` (URLs, API queries) are remembered with their counts, fetched at ``now()``.
     """
     from factcheck.store import writing
 
@@ -87,46 +156,87 @@ def import_files(
     read = 0
     existed = target.exists()
     outcome = Outcome([], [], [], [], [])
+    per_input: list[dict[str, Any]] = []
+
+    def tally(item: Input, start: dict[str, int], count: int) -> None:
+        counts = {k: n - start[k] for k, n in outcome.counts.items()}
+        per_input.append({"input": item.name, "read": count, **counts})
 
     def good(store: WriteTarget) -> Iterator[Claim]:
         nonlocal read
         seen: set[str] = set()  # ids read so far (the same strings the report keeps)
-        for record in read_inputs(files, fmt, mapping=mapping, verdicts=verdicts, stdin=stdin):
-            error = record.error
-            claim = record.claim
-            if claim is not None and error is None:
-                if claim.id in seen:
-                    # Twice in the input: with another text the second would silently
-                    # replace the first (the store holds the first by now).
-                    stored = store.by_id(claim.id)
-                    if stored is not None and not _same_text(stored.text, claim.text):
-                        error = f"duplicate id {claim.id!r} with another text earlier in the input"
-                seen.add(claim.id)
-            if error is not None:
-                if not skip_bad:
-                    raise InputError(
-                        error, record.location, "fix it, or pass --skip-bad; nothing was written"
+        for item in inputs:
+            start, count = outcome.counts, 0
+            records = read_input(item, fmt, mapping=mapping, verdicts=verdicts)
+            for record in records:
+                error = record.error
+                claim = record.claim
+                if claim is not None and error is None:
+                    if claim.id in seen:
+                        # Twice in the input: with another text the second would silently
+                        # replace the first (the store holds the first by now).
+                        stored = store.by_id(claim.id)
+                        if stored is not None and not _same_text(stored.text, claim.text):
+                            error = (
+                                f"duplicate id {claim.id!r} with another text earlier in the input"
+                            )
+                    seen.add(claim.id)
+                if error is not None:
+                    if not skip_bad:
+                        raise InputError(
+                            error,
+                            record.location,
+                            "fix it, or pass --skip-bad; nothing was written",
+                        )
+                    skipped.append({"location": record.location, "error": error})
+                    if on_skip:
+                        on_skip(record.location, error)
+                    continue
+                assert claim is not None
+                read += 1
+                count += 1
+                if progress and read % 10_000 == 0:
+                    progress(read, None)
+                yield claim
+            tally(item, start, count)
+            if item.origin is not None and not dry_run:
+                done = per_input[-1]
+                store.remember(
+                    item.origin._replace(
+                        fetched=now() if now else item.origin.fetched,
+                        read=count,
+                        added=done["added"],
+                        updated=done["merged"] + done["changed"] + done["updated"],
+                        status="ok",
                     )
-                skipped.append({"location": record.location, "error": error})
-                if on_skip:
-                    on_skip(record.location, error)
-                continue
-            assert record.claim is not None
-            read += 1
-            if progress and read % 10_000 == 0:
-                progress(read, None)
-            yield record.claim
+                )
         if progress:
             progress(read, read)
 
     def keep() -> bool:
-        return not dry_run and (outcome.changed_anything or not existed)
+        remembered = any(i.origin is not None for i in inputs)
+        return not dry_run and (outcome.changed_anything or remembered or not existed)
 
     with writing(target, on_wait, keep=keep) as store:
-        outcome = merge_into(store, good(store))
+        merge_into(store, good(store), out=outcome)
         claims = store.count
     written = keep()
-    return report(target, files, outcome, read, skipped, dry_run, written, claims)
+    doc = report(target, [i.name for i in inputs], outcome, read, skipped, dry_run, written, claims)
+    doc["inputs"] = per_input  # added after the first version of this report: keys only grow
+    return doc
+
+
+def _repeated(claim: Claim | None, seen: set[str], store: WriteTarget) -> str | None:
+    """Why ``claim`` cannot go on: its id came earlier in the input with another text (the
+    second would silently replace the first; the store holds the first by now)."""
+    if claim is None:
+        return None
+    if claim.id in seen:
+        stored = store.by_id(claim.id)
+        if stored is not None and not _same_text(stored.text, claim.text):
+            return f"duplicate id {claim.id!r} with another text earlier in the input"
+    seen.add(claim.id)
+    return None
 
 
 def _same_text(a: str, b: str) -> bool:

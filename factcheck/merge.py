@@ -184,10 +184,15 @@ class ListTarget:
 
 
 def merge_into(
-    target: Target, incoming: Iterable[Claim], *, norm: Callable[[str], str] = normalize
+    target: Target,
+    incoming: Iterable[Claim],
+    *,
+    norm: Callable[[str], str] = normalize,
+    out: Outcome | None = None,
 ) -> Outcome:
-    """Merge ``incoming`` into ``target``, claim by claim (see the module docstring)."""
-    out = Outcome([], [], [], [], [])
+    """Merge ``incoming`` into ``target``, claim by claim (see the module docstring); the
+    outcome is filled as it goes (pass ``out`` to watch it, e.g. per input file)."""
+    out = out if out is not None else Outcome([], [], [], [], [])
     for claim in incoming:
         old = target.by_id(claim.id)
         if old is not None:

@@ -101,10 +101,48 @@ class Claim(NamedTuple):
         }
 
 
+class Origin(NamedTuple):
+    """Where claims were imported from, remembered so that ``update`` can fetch it again:
+    a URL (``kind`` "url") or a Fact Check Tools API query (``kind`` "api", its parameters in
+    ``params``; the API key is never stored). ``etag``/``last_modified`` make the next fetch
+    conditional; the counts are those of the last import from it."""
+
+    kind: str  # url | api
+    location: str  # the URL, or the API query text
+    params: tuple[tuple[str, str], ...] = ()  # api: language, max_age_days, site, limit
+    format: str | None = None  # the import format it was read as
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched: str | None = None  # ISO 8601 UTC time of the last fetch
+    read: int = 0
+    added: int = 0
+    updated: int = 0  # merged, changed or updated
+    status: str = "ok"  # ok, not modified, or the last error's message
+
+    @property
+    def key(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        return self.kind, self.location, self.params
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "location": self.location,
+            "params": dict(self.params),
+            "format": self.format,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "fetched": self.fetched,
+            "read": self.read,
+            "added": self.added,
+            "updated": self.updated,
+            "status": self.status,
+        }
+
+
 class Database:
     """A loaded claims database. ``path`` is where it came from (None if built in memory)."""
 
-    __slots__ = ("_by_id", "_speakers", "claims", "path", "speakers", "version")
+    __slots__ = ("_by_id", "_speakers", "claims", "origins", "path", "speakers", "version")
 
     def __init__(
         self,
@@ -112,11 +150,13 @@ class Database:
         speakers: tuple[Speaker, ...] = (),
         version: int = SCHEMA_VERSION,
         path: str | None = None,
+        origins: tuple[Origin, ...] = (),
     ) -> None:
         self.claims = claims
         self.speakers = speakers
         self.version = version
         self.path = path
+        self.origins = origins
         self._by_id = {c.id: c for c in claims}
         self._speakers = {s.name: s for s in speakers}
 
@@ -127,11 +167,14 @@ class Database:
         return self._speakers.get(name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "version": self.version,
             "speakers": [s.to_dict() for s in self.speakers],
-            "claims": [c.to_dict() for c in self.claims],
         }
+        if self.origins:  # a key only databases that were imported into have
+            doc["origins"] = [o.to_dict() for o in self.origins]
+        doc["claims"] = [c.to_dict() for c in self.claims]
+        return doc
 
 
 class Problem(NamedTuple):

@@ -256,3 +256,40 @@ def write_problems_plain(out: TextIO, problems: Iterable[Any]) -> int:
         out.write(sanitize(str(p)) + "\n")
         n += 1
     return n
+
+
+def write_origins_plain(out: TextIO, origins: Iterable[Any]) -> int:
+    """``sources``: one line per remembered URL or API query."""
+    n = 0
+    for o in origins:
+        params = " ".join(f"{k}={v}" for k, v in o.params)
+        what = f"{o.kind}  {o.location}" + (f"  ({params})" if params else "")
+        out.write(
+            f"{sanitize(what)}\n    fetched {o.fetched or '-'}: {o.read:,} read, "
+            f"{o.added:,} added, {o.updated:,} updated; {sanitize(o.status)}\n"
+        )
+        n += 1
+    return n
+
+
+def write_updates_plain(out: TextIO, results: Iterable[Any]) -> int:
+    """``update``: one line per source, as it is done."""
+    n = 0
+    for r in results:
+        where = sanitize(r.origin.location)
+        if r.status == "failed":
+            line = f"failed  {where}: {sanitize(r.error or '')}"
+        elif r.report is None:
+            line = f"not modified  {where}"
+        else:
+            rep = r.report
+            verb = "would update" if rep["dry_run"] else "updated"
+            changed = rep["merged"] + rep["changed"] + rep["updated"]
+            line = (
+                f"{verb}  {where}: {rep['read']:,} read, {rep['added']:,} added, "
+                f"{changed:,} updated, {rep['unchanged']:,} unchanged"
+            )
+        out.write(line + "\n")
+        out.flush()
+        n += 1
+    return n

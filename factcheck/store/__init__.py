@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from factcheck.merge import ListTarget
-from factcheck.model import SCHEMA_VERSION, Claim, Database, Problem
+from factcheck.model import SCHEMA_VERSION, Claim, Database, Origin, Problem
 from factcheck.store.files import locked, real_path, replace_atomically
 from factcheck.store.jsonfile import (
     ClaimStream,
@@ -39,6 +39,7 @@ __all__ = [
     "locate_database",
     "locked",
     "open_index",
+    "origins",
     "parse_claim",
     "parse_database",
     "parse_speaker",
@@ -81,14 +82,25 @@ class WriteTarget(Protocol):
     def replace(self, old: Claim, new: Claim, key: tuple[str, str] | None) -> None: ...
     def has_id(self, claim_id: str) -> bool: ...
 
+    def remember(self, origin: Origin) -> None:
+        """Note where claims were imported from (replacing the earlier note of it)."""
+        ...
+
     @property
     def count(self) -> int: ...
 
 
 class _JsonTarget(ListTarget):
+    def __init__(self, db: Database) -> None:
+        super().__init__(db.claims)
+        self.origins = {o.key: o for o in db.origins}
+
     @property
     def count(self) -> int:
         return len(self.claims)
+
+    def remember(self, origin: Origin) -> None:
+        self.origins[origin.key] = origin
 
 
 @contextmanager
@@ -112,11 +124,34 @@ def writing(
         return
     with locked(path, on_wait):
         existing = load_database(path) if path.exists() else Database((), (), SCHEMA_VERSION)
-        target = _JsonTarget(existing.claims)
+        target = _JsonTarget(existing)
         yield target
         if keep():
-            db = Database(tuple(target.claims), existing.speakers, existing.version, str(path))
+            db = Database(
+                tuple(target.claims),
+                existing.speakers,
+                existing.version,
+                str(path),
+                tuple(target.origins.values()),
+            )
             write_database(db, path)
+
+
+def origins(path: Path) -> list[Origin]:
+    """What the database at ``path`` remembers importing from (``sources``, ``update``)."""
+    from factcheck.store.cache import check_readable
+
+    check_readable(path)
+    if kind_of(path) == "sqlite":
+        from factcheck.store.sqlite import origins as sqlite_origins
+
+        return sqlite_origins(path)
+    stream = stream_database(path)  # the header holds them: no need to read the claims
+    if stream is not None:
+        found = list(stream.origins)
+        stream.close()
+        return found
+    return list(load_database(path).origins)
 
 
 def validate(path: Path) -> list[Problem]:

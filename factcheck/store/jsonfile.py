@@ -15,6 +15,7 @@ from factcheck.errors import DatabaseError
 from factcheck.model import (
     Claim,
     Database,
+    Origin,
     Problem,
     Speaker,
 )
@@ -67,8 +68,12 @@ class ClaimStream:
         self.position = 0
         self.version = version
         self.speakers = speakers
+        self.origins: tuple[Origin, ...] = ()  # set by stream_database from the header
         self._f = f
         self._first = first  # the claim line read ahead to check the layout
+
+    def close(self) -> None:
+        self._f.close()
 
     @property
     def claims(self) -> Iterator[Claim]:
@@ -118,6 +123,7 @@ def stream_database(path: Path) -> ClaimStream | None:
         f.close()
         return None
     stream = ClaimStream(path, f, first, db.version, db.speakers)
+    stream.origins = db.origins
     # Characters, not bytes: close enough for a progress bar.
     stream.position = sum(len(h) for h in header) + len(_CLAIMS_OPEN) + 1
     return stream
@@ -133,6 +139,9 @@ def _dump(db: Database, out: Any) -> None:
     """The database document, one claim per line: diff-friendly and never one huge string."""
     out.write(f'{{\n  "version": {db.version},\n  "speakers": ')
     out.write(json.dumps([s.to_dict() for s in db.speakers], ensure_ascii=False, indent=2))
+    if db.origins:  # before the claims: read with the header, without the claims
+        out.write(',\n  "origins": ')
+        out.write(json.dumps([o.to_dict() for o in db.origins], ensure_ascii=False, indent=2))
     out.write(',\n  "claims": [')
     for i, claim in enumerate(db.claims):
         out.write(",\n    " if i else "\n    ")

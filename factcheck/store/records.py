@@ -14,6 +14,7 @@ from factcheck.model import (
     Claim,
     Database,
     Dispute,
+    Origin,
     Related,
     Source,
     Speaker,
@@ -51,6 +52,10 @@ def parse_database(data: Any, where: str = "<database>") -> Database:
     if not isinstance(speakers_raw, list):
         raise DatabaseError("'speakers' must be a list", f"{where}:speakers")
     speakers = tuple(parse_speaker(s, f"{where}:speakers[{i}]") for i, s in enumerate(speakers_raw))
+    origins_raw = data.get("origins", [])
+    if not isinstance(origins_raw, list):
+        raise DatabaseError("'origins' must be a list", f"{where}:origins")
+    origins = tuple(parse_origin(o, f"{where}:origins[{i}]") for i, o in enumerate(origins_raw))
     claims: list[Claim] = []
     seen: set[str] = set()
     for i, c in enumerate(claims_raw):
@@ -59,7 +64,7 @@ def parse_database(data: Any, where: str = "<database>") -> Database:
             raise DatabaseError("duplicate id", f"{where}:claims[{i}] {claim.id!r}.id")
         seen.add(claim.id)
         claims.append(claim)
-    return Database(tuple(claims), speakers, version, where)
+    return Database(tuple(claims), speakers, version, where, origins)
 
 
 def _str(obj: dict[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
@@ -96,6 +101,41 @@ def _strs(obj: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
         if not isinstance(item, str):
             raise DatabaseError("must be a string", f"{where}.{key}[{j}]")
     return tuple(items)
+
+
+def parse_origin(value: Any, where: str) -> Origin:
+    """Validate one remembered import source (``origins[]``)."""
+    obj = _obj(value, where)
+    kind = _str(obj, "kind", where, required=True)
+    location = _str(obj, "location", where, required=True)
+    assert kind is not None and location is not None
+    if kind not in ("url", "api"):
+        raise DatabaseError(f"bad kind {kind!r} (url or api)", f"{where}.kind")
+    params = obj.get("params") or {}
+    if not isinstance(params, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in params.items()
+    ):
+        raise DatabaseError("must be an object of strings", f"{where}.params")
+
+    def count(key: str) -> int:
+        n = obj.get(key, 0)
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise DatabaseError("must be a count", f"{where}.{key}")
+        return n
+
+    return Origin(
+        kind=kind,
+        location=location,
+        params=tuple(sorted(params.items())),
+        format=_str(obj, "format", where),
+        etag=_str(obj, "etag", where),
+        last_modified=_str(obj, "last_modified", where),
+        fetched=_str(obj, "fetched", where),
+        read=count("read"),
+        added=count("added"),
+        updated=count("updated"),
+        status=_str(obj, "status", where) or "ok",
+    )
 
 
 def parse_speaker(value: Any, where: str) -> Speaker:

@@ -29,7 +29,7 @@ from factcheck.index import (
     speakers_meta,
 )
 from factcheck.merge import Key
-from factcheck.model import SCHEMA_VERSION, Claim, Problem, Speaker
+from factcheck.model import SCHEMA_VERSION, Claim, Origin, Problem, Speaker
 from factcheck.normalize import normalize
 from factcheck.speakers import Speakers
 from factcheck.store.files import locked, real_path
@@ -37,6 +37,8 @@ from factcheck.store.files import locked, real_path
 STORE_SCHEMA = 1  # of the file's tables; a newer file is refused, an older one upgraded
 SUFFIXES = (".sqlite", ".sqlite3", ".db")
 MAGIC = b"SQLite format 3\x00"
+ORIGINS = """CREATE TABLE IF NOT EXISTS origins(kind TEXT NOT NULL, location TEXT NOT NULL,
+    params TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, location, params))"""
 BUSY_TIMEOUT_MS = 60_000  # a reader waits this long for a writer's commit to land
 
 
@@ -88,6 +90,7 @@ def create(path: Path, speakers: tuple[Speaker, ...] = ()) -> None:
         conn.execute("BEGIN IMMEDIATE")
         create_tables(conn)
         run_script(conn, INDEXES)
+        conn.execute(ORIGINS)
         meta = {
             "kind": "store",
             "schema": str(STORE_SCHEMA),
@@ -204,6 +207,18 @@ class SqliteTarget:
     def has_id(self, claim_id: str) -> bool:
         return claim_id in self._new_ids or self.index.has_id(claim_id)
 
+    def remember(self, origin: Origin) -> None:
+        self.conn.execute(ORIGINS)  # stores made before origins were remembered lack it
+        self.conn.execute(
+            "INSERT OR REPLACE INTO origins VALUES (?, ?, ?, ?)",
+            (
+                origin.kind,
+                origin.location,
+                json.dumps(origin.params),
+                json.dumps(origin.to_dict(), ensure_ascii=False),
+            ),
+        )
+
     @property
     def count(self) -> int:
         return int(self.writer.count)
@@ -290,5 +305,21 @@ def validate(path: Path) -> list[Problem]:
                         Problem(where, f"related[{j}].id", f"no claim with id {r.id!r}")
                     )
         return problems
+    finally:
+        conn.close()
+
+
+def origins(path: Path) -> list[Origin]:
+    """What the store at ``path`` remembers importing from, in the order first imported."""
+    from factcheck.store.records import parse_origin
+
+    conn = _connect(path, readonly=True)
+    try:
+        _meta(conn, path)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "origins" not in tables:
+            return []
+        rows = conn.execute("SELECT rowid, data FROM origins ORDER BY rowid").fetchall()
+        return [parse_origin(json.loads(d), f"{path}:origins[{i}]") for i, d in rows]
     finally:
         conn.close()
