@@ -1,4 +1,4 @@
-"""The library API: one ``Session`` per database, the same calls the command line makes.
+"""The library API: one ``Session`` per database, the same calls the command line makes::
 
     import factcheck
 
@@ -7,7 +7,7 @@
             print(m.score, m.verdict, m.claim.id, m.claim.speaker)
         for result in fc.check(["Russia annexed Crimea in 2014.\\n"]):
             print(result.line, result.sentence, [m.claim.id for m in result.matches])
-        disputed = list(fc.claims(Filters(status=Status.DISPUTED)))
+        disputed = list(fc.claims(factcheck.Filters(status=factcheck.Status.DISPUTED)))
 
 ``open(db)`` takes a path (``.json`` for a JSON database, ``.sqlite``/``.db`` for SQLite), or
 None for ``$FACTCHECK_DB`` else the bundled database. The search index is built or opened on
