@@ -588,9 +588,12 @@ def test_json_lines_whose_first_line_is_bad_are_still_read_line_by_line() -> Non
 
 
 def test_deeply_nested_json_is_an_error_record() -> None:
+    # An error of its line (a record --skip-bad can skip), no longer of the whole input.
     deep = "[" * 100_000 + "]" * 100_000
     records = list(claimreview.read(io.StringIO(deep), source="deep.json"))
-    assert records == [Record("deep.json", None, "JSON nested too deeply to read")]
+    assert records == [
+        Record("deep.json:1", None, "JSON nested too deeply to read (about 1,000 levels)")
+    ]
 
 
 def test_open_source_closes_the_file_under_a_gzip(recwarn: pytest.WarningsRecorder) -> None:

@@ -40,14 +40,15 @@ from factcheck.errors import InputError
 from factcheck.formats import (
     UNKNOWN_SPEAKER,
     Input,
+    LineSource,
     Record,
     clean_text,
     guarded,
     normalize_date,
     stable_id,
-    text_lines,
 )
 from factcheck.model import Claim, Source, Status
+from factcheck.safejson import shorten
 from factcheck.store import ID_RE
 from factcheck.verdicts import VerdictTable, dispute_for
 
@@ -87,7 +88,8 @@ def read(
             f"unknown field {bad[0]!r} in the column mapping", hint=f"use {', '.join(FIELDS)}"
         )
     table = VerdictTable(verdicts)
-    return guarded(_read(text_lines(stream), source, dict(mapping or {}), table, delimiter), source)
+    records = _read(LineSource(stream), source, dict(mapping or {}), table, delimiter)
+    return guarded(records, source)
 
 
 def read_tsv(
@@ -102,14 +104,28 @@ def read_tsv(
 
 
 class _Lines:
-    """Feeds lines to csv.reader and counts the newlines read, for record line numbers."""
+    """Feeds lines to csv.reader, counting newlines for record line numbers.
 
-    def __init__(self, lines: Iterator[str]) -> None:
-        self.lines = lines
+    Between records (``boundary``, set by the caller after each row) runs of blank lines are
+    skipped in bulk, so a gigabyte of them costs seconds; inside a record they are fed on,
+    since a quoted field may hold them. ``start`` is the line where the last record began.
+    """
+
+    def __init__(self, source: LineSource) -> None:
+        self.source = source
         self.newlines = 0
+        self.boundary = True
+        self.start = 1
 
     def __iter__(self) -> Iterator[str]:
-        for line in self.lines:
+        while True:
+            if self.boundary:
+                self.newlines += self.source.skip_blank()
+                self.start = self.newlines + 1
+            line = self.source.readline()
+            if not line:
+                return
+            self.boundary = False
             self.newlines += line.count("\n")
             yield line
 
@@ -142,7 +158,7 @@ def _columns(header: list[str], mapping: dict[str, str]) -> tuple[dict[str, int]
 
 
 def _read(
-    lines: Iterator[str],
+    lines: LineSource,
     source: str,
     mapping: dict[str, str],
     table: VerdictTable,
@@ -168,10 +184,11 @@ def _rows(
     header: list[str] | None = None
     columns: dict[str, int] = {}
     while True:
-        start = counted.newlines + 1
+        counted.boundary = True
         row = next(rows, None)
         if row is None:
             return
+        start = counted.start
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line
         if header is None:
@@ -240,7 +257,8 @@ def _record(
             status = Status(raw_status.lower())
         except ValueError:
             choices = ", ".join(s.value for s in Status)
-            return Record(column("status"), None, f"bad status {raw_status!r} (one of {choices})")
+            shown = shorten(raw_status)
+            return Record(column("status"), None, f"bad status {shown!r} (one of {choices})")
     else:
         status = table.status(verdict)
     publisher = clean_text(values.get("publisher"))
