@@ -810,9 +810,9 @@ SAMPLE = [
 ]
 
 
-def write_to_string(fmt: str, claims: list[Claim]) -> str:
+def write_to_string(fmt: str, claims: list[Claim], **options: Any) -> str:
     out = io.StringIO(newline="")
-    assert writer(fmt)(iter(claims), out) == len(claims)
+    assert writer(fmt)(iter(claims), out, **options) == len(claims)
     return out.getvalue()
 
 
@@ -931,7 +931,8 @@ def claims(draw: Any) -> Claim:
 @given(st.lists(claims(), min_size=1, max_size=5))
 def test_round_trips_keep_the_fields(sample: list[Claim]) -> None:
     assert read_back("jsonl", write_to_string("jsonl", sample)) == sample
-    back = read_back("csv", write_to_string("csv", sample))
+    # raw: the default CSV neutralises a leading "=", "+", "-" or "@" and escapes controls
+    back = read_back("csv", write_to_string("csv", sample, raw=True))
     assert [csv_fields(c) for c in back] == [csv_fields(c) for c in sample]
     back = read_back("claimreview", write_to_string("claimreview", sample))
     assert [claimreview_fields(c) for c in back] == [claimreview_fields(c) for c in sample]

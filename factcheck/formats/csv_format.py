@@ -5,8 +5,15 @@ Export header: ``id,text,speaker,date,status,verdict,tags,source_url,source_publ
 its first source). Lines end in ``\\n`` (write to a stream opened with ``newline=""``);
 fields holding newlines, quotes or commas are quoted, and a row holding a bare ``\\r`` is
 quoted in full (csv leaves a lone ``\\r`` bare otherwise, and readers split rows there).
-Cells are written as they are: no escaping of spreadsheet formulas (``=...``), which would
-change the text on the way back.
+
+Cells are made safe by default, because CSV goes to terminals (``list --csv``) and to
+spreadsheets, and claim text is whoever wrote the feed's: control characters other than tab
+and newline (ESC, CSI, OSC, BEL, BS, CR, DEL, C1), bidi controls and lone surrogates are
+written as visible escapes (``\\x1b``, ``\\u202e``), as ``render.sanitize`` shows them; and a
+cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR, which a spreadsheet would run as a
+formula, gets a leading ``'`` (OWASP's advice on CSV injection). That changes such text on
+the way back, so ``write(..., raw=True)`` writes every cell exactly as it is, for machines
+(import the export and get the same claims).
 
 Import: ``mapping`` maps our field to a column name, e.g. ``{"text": "statement", "speaker":
 "who"}``. Fields: id, text, speaker, date, status, verdict, tags, url, publisher, quote. A
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TextIO
 
@@ -282,8 +290,12 @@ def _record(
     return Record(where, claim, None)
 
 
-def write(claims: Iterable[Claim], out: TextIO) -> int:
-    """Write the header and one row per claim; returns how many claims were written."""
+def write(claims: Iterable[Claim], out: TextIO, *, raw: bool = False) -> int:
+    """Write the header and one row per claim; returns how many claims were written.
+
+    Cells are made safe (controls escaped, formulas neutralised: see the module docstring)
+    unless ``raw``, which writes them exactly, for machines.
+    """
     plain = csv.writer(out, lineterminator="\n")
     # With "\n" line ends, csv's minimal quoting leaves a bare "\r" unquoted, and readers
     # split the row there; rows holding one are written fully quoted instead.
@@ -292,7 +304,7 @@ def write(claims: Iterable[Claim], out: TextIO) -> int:
     count = 0
     for claim in claims:
         src = next((s for s in claim.sources if s.url), None) or next(iter(claim.sources), None)
-        row = (
+        row: tuple[str, ...] = (
             claim.id,
             claim.text,
             claim.speaker,
@@ -303,6 +315,30 @@ def write(claims: Iterable[Claim], out: TextIO) -> int:
             (src.url if src else None) or "",
             (src.publisher if src else None) or "",
         )
+        if not raw:
+            row = tuple(safe_cell(field) for field in row)
         (quoted if any("\r" in field for field in row) else plain).writerow(row)
         count += 1
     return count
+
+
+# Controls that act on a terminal (all C0 but tab and newline, DEL, C1), bidi controls that
+# reorder what is shown, and lone surrogates (which cannot be written as UTF-8).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 256 else f"\\u{c:04x}"
+
+
+def safe_cell(value: str) -> str:
+    """A cell that neither acts on a terminal nor runs in a spreadsheet (see the docstring)."""
+    if value.startswith(_FORMULA_START):
+        value = "'" + value
+    if value.isascii() and value.isprintable():
+        return value  # the common case: nothing to escape
+    return _UNSAFE.sub(_escape, value)
