@@ -9,6 +9,7 @@ Pure functions; the rules are the tables at the top.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -53,6 +54,8 @@ def fold(text: str) -> str:
 
 def format_number(value: float) -> str:
     """Canonical form of a figure: integers without separators, decimals trimmed."""
+    if not math.isfinite(value):  # 309 digits or more ("1e400 million"): int() would fail
+        return "inf"
     if value == int(value) and abs(value) < 1e18:
         return str(int(value))
     return f"{value:.6f}".rstrip("0").rstrip(".")
