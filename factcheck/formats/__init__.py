@@ -351,6 +351,37 @@ def _pieces(stream: Input) -> Iterator[str]:
             yield piece
 
 
+class Pieces:
+    """Decoded pieces of an input, taken in at least a given size (see ``take``)."""
+
+    def __init__(self, pieces: Iterator[str]) -> None:
+        self._pieces = pieces
+        self._error: Exception | None = None
+
+    def take(self, size: int) -> str:
+        """Pieces joined until there are ``size`` characters or the input ends ("" at its
+        end). A failure of the input (a truncated gzip) comes at the next call, so what came
+        before it is still handed out."""
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        got: list[str] = []
+        total = 0
+        while total < size:
+            try:
+                piece = next(self._pieces, "")
+            except Exception as e:
+                if not got:
+                    raise
+                self._error = e
+                break
+            if not piece:
+                break
+            got.append(piece)
+            total += len(piece)
+        return "".join(got)
+
+
 class LineSource:
     """The text of an input, read as lines in bounded memory.
 
@@ -364,23 +395,25 @@ class LineSource:
     """
 
     def __init__(self, stream: Input) -> None:
-        self._pieces = _pieces(stream)
+        self._pieces = Pieces(_pieces(stream))
         self._buf = ""
         self._pos = 0
         self._eof = False
         self.line = 0
 
     def _fill(self) -> bool:
-        """Read one more piece into the buffer, dropping what is consumed; False at the end."""
-        piece = next(self._pieces, "") if not self._eof else ""
-        if not piece:
+        """Read more into the buffer, dropping what is consumed; False at the end.
+
+        At least as much as is kept, so a long line grows by doubling: adding one piece at a
+        time would copy it once per piece, quadratic up to MAX_LINE.
+        """
+        kept = len(self._buf) - self._pos
+        got = self._pieces.take(max(CHUNK, kept)) if not self._eof else ""
+        if not got:
             self._eof = True
             return False
-        if self._pos:
-            self._buf = self._buf[self._pos :] + piece
-            self._pos = 0
-        else:
-            self._buf += piece
+        self._buf = self._buf[self._pos :] + got
+        self._pos = 0
         return True
 
     def _line_end(self, start: int) -> int | None:
@@ -482,17 +515,21 @@ class LineSource:
                 return ""
             scan = self._pos + ahead
 
-    def read(self) -> Iterator[str]:
+    def read(self) -> Pieces:
         """The rest of the text, in pieces (what is buffered first). Lines are not counted."""
-        if self._pos < len(self._buf):
-            yield self._buf[self._pos :]
-        self._buf, self._pos = "", 0
-        while not self._eof:
-            piece = next(self._pieces, "")
-            if not piece:
-                self._eof = True
-                return
-            yield piece
+
+        def rest() -> Iterator[str]:
+            if self._pos < len(self._buf):
+                yield self._buf[self._pos :]
+            self._buf, self._pos = "", 0
+            while not self._eof:
+                piece = self._pieces.take(CHUNK)
+                if not piece:
+                    self._eof = True
+                    return
+                yield piece
+
+        return Pieces(rest())
 
     def __iter__(self) -> Iterator[str]:
         while line := self.readline():
@@ -659,7 +696,7 @@ def _document(
     rest = source.read()
     ended = False
     while size <= MAX_VALUE:  # small documents are held whole, for the JSON Lines fallback
-        piece = next(rest, "")
+        piece = rest.take(CHUNK)
         if not piece:
             ended = True
             break
@@ -670,7 +707,8 @@ def _document(
     def pieces() -> Iterator[str]:
         while held:
             yield held.pop(0)
-        yield from rest
+        while piece := rest.take(CHUNK):
+            yield piece
 
     parts = _Document(pieces(), start, decoder, spine).parts()
     head = next(parts, None)
@@ -751,6 +789,8 @@ _JSON_WS = re.compile(r"[ \t\n\r]*")
 _STRUCTURE = re.compile(r'["\[\]{}]')
 _STRING_STOP = re.compile(r'["\\]')
 _SCALAR_END = re.compile(r"[,\]}\s]")
+_OPENERS = re.compile(r"[\[{]+")
+_CLOSERS = re.compile(r"[\]}]+")
 
 
 class _Document:
@@ -841,9 +881,7 @@ class _Document:
                 line, _ = self._where(start)
                 if cut:
                     self._skip()
-                    return None, JsonValue(
-                        line, None, f"a JSON value longer than {MAX_VALUE:,} characters"
-                    )
+                    return None, JsonValue(line, None, _too_long_value())
                 if p.syntax:
                     raise _Stop(self._syntax(p.message.removesuffix(" at"), p.pos)) from None
                 self._skip()
@@ -852,6 +890,9 @@ class _Document:
                 self._more()  # a number may go on in the next piece
                 continue
             self._pos = end
+            if end - start > MAX_VALUE:  # refused however it came in, whole or in pieces
+                line, _ = self._where(start)
+                return None, JsonValue(line, None, _too_long_value())
             return value, None
 
     def _skip(self) -> None:
@@ -896,13 +937,15 @@ class _Document:
                     i = m.end()
                     if c == '"':
                         in_string = True
-                    elif c in "[{":
-                        depth += 1
+                    elif c in "[{":  # a run of openers at once: 100,000 of them are one step
+                        i = _OPENERS.match(buf, m.start()).end()  # type: ignore[union-attr]
+                        depth += i - m.start()
                     else:
-                        depth -= 1
-                        if depth <= 0:
-                            self._pos = i
+                        i = _CLOSERS.match(buf, m.start()).end()  # type: ignore[union-attr]
+                        if i - m.start() >= depth:
+                            self._pos = m.start() + depth
                             return
+                        depth -= i - m.start()
                     continue
             self._pos = min(i, len(buf))
             if not self._fill():
@@ -991,6 +1034,10 @@ class _Document:
                     break
                 raise _Stop(self._syntax("Expecting ',' delimiter"))
         yield JsonValue(0, rest, None, ("{}", tuple(streamed)))
+
+
+def _too_long_value() -> str:
+    return f"a JSON value longer than {MAX_VALUE:,} characters"
 
 
 def _maybe_cut(p: JsonProblem, size: int) -> bool:

@@ -26,11 +26,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from factcheck.formats import (
+    CHUNK,
     MAX_VALUE,
     UNKNOWN_SPEAKER,
     Input,
     JsonValue,
     LineSource,
+    Pieces,
     Record,
     clean_text,
     guarded,
@@ -133,7 +135,7 @@ def _read_html(lines: LineSource, source: str, table: VerdictTable) -> Iterator[
             yield _record(node, located(source, line, i, len(nodes) > 1), table)
 
 
-def _blocks(pieces: Iterator[str], line: int) -> Iterator[tuple[int, str, str | None]]:
+def _blocks(pieces: Pieces, line: int) -> Iterator[tuple[int, str, str | None]]:
     """(line, body, None) for each ``<script type="application/ld+json">`` block of a text read
     in pieces, or (line, "", problem) for one that cannot be read.
 
@@ -148,7 +150,8 @@ def _blocks(pieces: Iterator[str], line: int) -> Iterator[tuple[int, str, str | 
 
     def more() -> bool:
         nonlocal buf, pos, counted, line, pieces_left, searched, gt
-        piece = next(pieces, "") if pieces_left else ""
+        # As much again as is kept (at least a piece): a long block grows by doubling.
+        piece = pieces.take(max(CHUNK, len(buf) - pos)) if pieces_left else ""
         if not piece:
             pieces_left = False
             return False
@@ -201,7 +204,7 @@ def _blocks(pieces: Iterator[str], line: int) -> Iterator[tuple[int, str, str | 
             if not more():
                 yield block_line, "", "ld+json block without </script> (the text ends inside it)"
                 return
-        if too_long:
+        if too_long or close.start() - (pos + body) > MAX_VALUE:
             yield block_line, "", f"ld+json block longer than {MAX_VALUE:,} characters"
         else:
             yield block_line, buf[pos + body : close.start()], None
