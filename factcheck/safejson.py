@@ -215,7 +215,9 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
     """JSON with non-ASCII kept but every character that could act on a terminal escaped.
 
     The escaped characters can only stand inside JSON strings (all of JSON's own syntax is
-    ASCII), where ``\\uXXXX`` means the same character, so the output parses back to ``obj``.
+    ASCII), where ``\\uXXXX`` means the same character, so the output parses back to ``obj``
+    (but for a high surrogate followed by a low one, which JSON reads as the character the
+    pair encodes: a Python string can hold them apart, nothing we read produces them).
     """
     text = json.dumps(obj, ensure_ascii=False, indent=indent)
     if text.isascii() and "\x7f" not in text:
