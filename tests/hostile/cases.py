@@ -196,5 +196,6 @@ if __name__ == "__main__":
 
     for name, run, make in CASES:
         known = name in KNOWN_QUADRATIC
-        ratio, n, t = growth(run, make, floor=0.02 if known else 0.005, second_look=not known)
+        options = {"floor": 0.02 if known else 0.005, "second_look": not known}
+        ratio, n, t = growth(run, make, **{**options, **OPTIONS.get(name, {})})
         print(f"{ratio:5.2f}  n={n:>9,}  t(n)={t * 1000:6.2f} ms  {name}")
