@@ -12,7 +12,9 @@ from datetime import date, datetime
 from typing import Any
 
 _PARTIAL = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?")
-_ISO_DATE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?(?:[T ][\d:.]+.*)?")
+# "[\d:.].*", not "[\d:.]+.*": the two overlap, and a value with a newline (which "." stops
+# at) made fullmatch try every split of a long run of digits, quadratic.
+_ISO_DATE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?(?:[T ][\d:.].*)?")
 _WRITTEN_DATES = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %Y", "%b %Y")
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 FORMAT_HINT = "use YYYY, YYYY-MM or YYYY-MM-DD"

@@ -9,6 +9,7 @@ Pure functions; the rules are the tables at the top.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -70,6 +71,8 @@ def fold(text: str) -> str:
 
 def format_number(value: float) -> str:
     """Canonical form of a figure: integers without separators, decimals trimmed."""
+    if not math.isfinite(value):  # 309 digits or more ("1e400 million"): int() would fail
+        return "inf"
     if value == int(value) and abs(value) < 1e18:
         return str(int(value))
     return f"{value:.6f}".rstrip("0").rstrip(".")
@@ -84,9 +87,11 @@ def number_value(words: Iterable[str]) -> float:
         if w in UNITS:
             current += UNITS[w]
         elif w == "hundred":
-            current = (current or 1) * 100
+            # 1.0, not 1: an int would grow without bound ("hundred hundred ...") and
+            # overflow when added to a float; a float goes to inf, which callers drop.
+            current = (current or 1.0) * 100
         elif w in SCALES:
-            total += (current or 1) * SCALES[w]
+            total += (current or 1.0) * SCALES[w]
             current = 0
         elif _NUMBER.fullmatch(w):
             current += float(w)

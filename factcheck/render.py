@@ -1,33 +1,82 @@
-"""Standard-library writers: JSON, JSONL and plain text. No rich here (see term.py)."""
+"""Standard-library writers: JSON, JSONL and plain text. No rich here (see term.py).
+
+Everything that quotes untrusted text goes through one sanitiser: ``sanitize`` for data shown
+as text, ``sanitize_message`` for error and warning lines, and ``dumps`` for JSON (which
+escapes what JSON lets through raw: see ``safejson.dumps``).
+"""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from factcheck.model import Claim, Match, Source, Speaker
+from factcheck.safejson import dumps as _json_dumps
 
-# C0/C1 controls except tab and newline, DEL, and bidi overrides that can reorder a line.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls except tab and newline, DEL, C1, the bidi controls that can reorder a line
+# (embeddings and overrides U+202A-202E, isolates U+2066-2069, the marks U+200E, U+200F and
+# U+061C), and lone surrogates (which no UTF-8 output can hold).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 256 else f"\\u{c:04x}"
 
 
 def sanitize(text: str, *, one_line: bool = True) -> str:
-    """Make untrusted text safe to print: controls become visible escapes, never act."""
-    text = _UNSAFE.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256
-                       else f"\\u{ord(m.group(0)):04x}", text)  # fmt: skip
+    """Make untrusted text safe to print: controls become visible escapes, never act.
+
+    ``\\x1b``, ``\\x9b``, ``\\u202e``, ``\\ud800``; with ``one_line`` (the default) tabs and
+    newlines become spaces too.
+    """
+    if not (text.isascii() and text.isprintable()):  # the common case needs no regex
+        text = _UNSAFE.sub(_escape, text)
     if one_line:
         text = text.replace("\n", " ").replace("\t", " ")
     return text
 
 
+MESSAGE_LIMIT = 1000  # characters of an error line; longer ones keep their start and end
+WORD_LIMIT = 200  # characters of one word (a quoted value, a path) within it
+
+
+def sanitize_message(text: str, *, limit: int = MESSAGE_LIMIT) -> str:
+    """An error or warning for stderr: one line, controls escaped, long input shortened.
+
+    Messages quote input (a file name, a field name, an ``@type``), which may hold escapes
+    or be a megabyte long. Any run of non-spaces over WORD_LIMIT characters keeps its first
+    and last characters around ``...``; then a message over ``limit`` keeps its start and its
+    end (where the hint is).
+    """
+    text = sanitize(text.replace("\r\n", " ").replace("\r", " "))
+    if len(text) > WORD_LIMIT:
+        text = _LONG_WORD.sub(lambda m: _cut(m.group(), WORD_LIMIT), text)
+    return _cut(text, limit)
+
+
+# (?<!\S): tried once per run; from every character of a 200-character run it would
+# scan on 200 characters each time.
+_LONG_WORD = re.compile(rf"(?<!\S)\S{{{WORD_LIMIT + 1},}}")
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = limit * 3 // 4
+    return f"{text[:head]}...{text[len(text) - (limit - head - 3) :]}"
+
+
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False)
+    """One-line JSON, non-ASCII kept, C1/bidi controls and lone surrogates escaped."""
+    return _json_dumps(obj)
 
 
 def write_json(out: TextIO, obj: Any) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False, indent=2))
+    out.write(_json_dumps(obj, indent=2))
     out.write("\n")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -92,6 +93,8 @@ def _scan_numbers(text: str, toks: Sequence[_Tok]) -> tuple[list[_Fig], list[_Ye
         elif m.group("scale"):
             scale = m.group("scale").lower()
             value *= 100 if scale == "hundred" else SCALES[scale]
+        elif not math.isfinite(value):
+            continue  # 309 digits or more: no figure anyone compares (and int() would fail)
         elif num.isdigit() and not _PERCENT.match(text, m.end()):
             kind = _date_kind(text, m.start(), m.end(), int(value), len(num))
             if kind == "year":
@@ -99,7 +102,8 @@ def _scan_numbers(text: str, toks: Sequence[_Tok]) -> tuple[list[_Fig], list[_Ye
                 continue
             if kind == "day":
                 continue
-        found.append((value, m.start(), m.end()))
+        if math.isfinite(value):  # a scale can overflow too: "1e300 million" is inf
+            found.append((value, m.start(), m.end()))
     digit_spans = [(s, e) for _, s, e in found]
     # Number words: "three", "fifty-five thousand", "a dozen", "one hundred and five".
     n, i = len(toks), 0
@@ -118,8 +122,11 @@ def _scan_numbers(text: str, toks: Sequence[_Tok]) -> tuple[list[_Fig], list[_Ye
             elif not (u.key == "and" and j + 1 < n and _is_number_word(toks[j + 1])):
                 break  # "and" only inside a figure: "one hundred and five"
             j += 1
-        if not (words == ["one"] and i > 0 and toks[i - 1].key in ONE_PRONOUN):
-            found.append((number_value(words), t.start, toks[j - 1].end))
+        value = number_value(words)
+        if math.isfinite(value) and not (
+            words == ["one"] and i > 0 and toks[i - 1].key in ONE_PRONOUN
+        ):
+            found.append((value, t.start, toks[j - 1].end))
         i = j
     found.sort(key=lambda f: f[1])
     starts = [t.start for t in toks]

@@ -11,6 +11,14 @@ verdict -> status table (``factcheck.verdicts``).
 
 Every writer is ``write(claims, out) -> int`` (how many were written) and streams.
 
+Hostile input costs linear time and bounded memory. Text is read in pieces (``LineSource``):
+a line over MAX_LINE characters is an error of that line (JSON Lines read on after it),
+runs of blank lines are skipped at C speed, a JSON document is read a value at a time (see
+``json_values``), an HTML page a block at a time, and gzip input that unpacks to more than
+``max_unpacked`` bytes (MAX_UNPACKED, 1 GiB, by default) ends in an error naming the limit.
+Values JSON can hold but we cannot use (integer literals over 4,300 digits, NaN, 1e400,
+lone surrogates, nesting about 1,000 deep) are errors of their record (``safejson``).
+
 Formats: ``claimreview`` (schema.org ClaimReview JSON-LD: an object, a list, ``@graph``, a
 ``DataFeed`` or JSON Lines), ``claimreview-html`` (``<script type="application/ld+json">``
 blocks in HTML or text), ``factcheck-api`` (Google Fact Check Tools API responses), ``jsonl``
@@ -20,7 +28,7 @@ fields) and ``liar`` (the LIAR dataset's 14-column TSV without a header).
 
 from __future__ import annotations
 
-import contextlib
+import codecs
 import hashlib
 import io
 import json
@@ -34,6 +42,8 @@ from typing import Any, BinaryIO, NamedTuple, TextIO, cast
 from factcheck.errors import InputError
 from factcheck.model import Claim
 from factcheck.normalize import normalize
+from factcheck.safejson import Decoder, JsonProblem
+from factcheck.safejson import parse as parse_json
 
 
 class Record(NamedTuple):
@@ -91,12 +101,60 @@ def _lookup(fmt: str, table: dict[str, tuple[str, str]], what: str) -> object:
 
 # --- opening and sniffing -------------------------------------------------------------------
 
+MAX_UNPACKED = 2**30  # bytes of gzip input once unpacked; a bigger feed needs max_unpacked=
+UNPACKED_HINT = "raise the limit with --max-unpacked SIZE or FACTCHECK_MAX_UNPACKED"
 
-def open_source(path: str | os.PathLike[str]) -> BinaryIO:
+
+class UnpackedTooLarge(Exception):
+    """Gzip input that unpacks to more than its limit (a gzip bomb, or a feed that needs more)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class _Capped(io.RawIOBase):
+    """A gzip stream that raises UnpackedTooLarge once more than ``limit`` bytes came out."""
+
+    def __init__(self, inner: BinaryIO, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        # read1: one gzip block, so what comes before a truncated end is still handed out
+        data = self._inner.read1(len(buffer))  # type: ignore[attr-defined]
+        n = len(data)
+        buffer[:n] = data
+        self._total += n
+        if self._total > self._limit:
+            raise UnpackedTooLarge(self._limit)
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._inner.close()
+        super().close()
+
+
+def _capped(inner: BinaryIO, limit: int | None) -> BinaryIO:
+    if limit is None:
+        return inner
+    # 64 KiB: what the importer peeks at to guess a format
+    return cast(BinaryIO, io.BufferedReader(_Capped(inner, limit), buffer_size=65536))
+
+
+def open_source(
+    path: str | os.PathLike[str], *, max_unpacked: int | None = MAX_UNPACKED
+) -> BinaryIO:
     """Open a file for binary reading, gunzipping it transparently (magic bytes 1f 8b).
 
     Raises InputError for a missing file, a directory or no permission. A gzip file cut short
-    is only noticed while reading; the readers turn that into an error record.
+    is only noticed while reading; the readers turn that into an error record, and so they do
+    with gzip data that unpacks to more than ``max_unpacked`` bytes (None: no limit).
     """
     name = os.fspath(path)
     try:
@@ -115,14 +173,15 @@ def open_source(path: str | os.PathLike[str]) -> BinaryIO:
 
     # GzipFile(fileobj=f) would leave f open on close(); given a name, it owns the file.
     f.close()
-    return cast(BinaryIO, gzip.open(name, "rb"))
+    return _capped(cast(BinaryIO, gzip.open(name, "rb")), max_unpacked)
 
 
-def gunzip(stream: BinaryIO) -> BinaryIO:
+def gunzip(stream: BinaryIO, *, max_unpacked: int | None = MAX_UNPACKED) -> BinaryIO:
     """``stream`` itself, or a decompressing view of it if it starts with the gzip magic.
 
     For streams the caller owns, such as stdin: closing the view leaves ``stream`` open.
-    Works on unseekable streams as long as they can ``peek`` (buffered readers can).
+    Works on unseekable streams as long as they can ``peek`` (buffered readers can). The view
+    raises UnpackedTooLarge past ``max_unpacked`` bytes, as ``open_source``'s does.
     """
     peek = getattr(stream, "peek", None)
     if peek is not None:
@@ -136,20 +195,28 @@ def gunzip(stream: BinaryIO) -> BinaryIO:
         return stream
     import gzip  # only gzip input pays for it
 
-    return cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb"))
+    return _capped(cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb")), max_unpacked)
 
 
-_LD_JSON = re.compile(rb"""<script[^>]*application/ld\+json""", re.IGNORECASE)
+def size_label(n: int) -> str:
+    """``1 GiB``, ``512 MiB``, ``1,000 bytes``: a limit as people write it."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size and n % size == 0:
+            return f"{n // size:,} {unit}"
+    return f"{n:,} bytes"
+
+
 _API_KEY = re.compile(rb'"claimReview"\s*:')
 _CLAIMREVIEW_HINTS = re.compile(rb'"claimReviewed"\s*:|ClaimReview|"@graph"|DataFeed')
 _OUR_KEYS = re.compile(rb'"speaker"\s*:')
+HEAD_UNPACKED = 2**20  # bytes of a gzip head unpacked to sniff it: 64 KiB can hold a 64 MB bomb
 
 
 def detect(name: str, head: bytes) -> str:
     """Guess the format of input ``name`` from its first bytes (raw or gunzipped).
 
     ``head`` should be a few KiB or more (64 KiB is plenty). Returns one of READ_FORMATS;
-    raises InputError when nothing fits, with a hint to name the format.
+    raises InputError when nothing fits, with a hint to name the format. Linear in ``head``.
     """
     if head.startswith(GZIP_MAGIC):
         head = _gunzip_head(head)
@@ -166,11 +233,12 @@ def detect(name: str, head: bytes) -> str:
     if text[:1] in (b"{", b"["):
         first_line = text.split(b"\n", 1)[0].strip()
         try:
-            obj = json.loads(first_line)
-        except ValueError:  # a document spread over lines, or cut by the head
+            obj = parse_json(first_line.decode("utf-8", "replace"))
+        except JsonProblem:  # a document spread over lines, or cut by the head
             obj = None
         if isinstance(obj, dict):
-            if "claimReviewed" in obj or "ClaimReview" in str(obj.get("@type")):
+            types = _strings(obj.get("@type"))
+            if "claimReviewed" in obj or any("ClaimReview" in t for t in types):
                 return "claimreview"
             if "text" in obj and "speaker" in obj:
                 return "jsonl"
@@ -180,7 +248,7 @@ def detect(name: str, head: bytes) -> str:
             return "claimreview"
         if _OUR_KEYS.search(text) and b'"text"' in text:
             return "jsonl"  # a database file or a JSON list of our records
-    elif _LD_JSON.search(text):
+    elif _has_ld_json(text):
         return "claimreview-html"
     raise InputError(
         "cannot tell the format",
@@ -189,47 +257,51 @@ def detect(name: str, head: bytes) -> str:
     )
 
 
+def _strings(value: Any) -> list[str]:
+    """A string, or the strings of a list (``@type`` may be either); never ``str()`` of a
+    value, which for a deeply nested list recurses out."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _has_ld_json(text: bytes) -> bool:
+    """Whether some ``<script`` tag names ``application/ld+json`` before its ``>``.
+
+    A tag ends at the first ``>`` after it, and the search goes on from there: a regex
+    (``<script[^>]*application``) would rescan the rest of an unclosed tag from every
+    ``<script`` inside it, quadratic in the number of them.
+    """
+    low = text.lower()
+    i = low.find(b"<script")
+    while i >= 0:
+        end = low.find(b">", i)
+        if end < 0:
+            end = len(low)
+        if low.find(b"application/ld+json", i, end) >= 0:
+            return True
+        i = low.find(b"<script", end)
+    return False
+
+
 def _gunzip_head(head: bytes) -> bytes:
     """Decompress as much of a gzip prefix as is there (a head is usually cut mid-stream)."""
     try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, HEAD_UNPACKED)
     except zlib.error:
         return b""
 
 
-# --- helpers shared by the readers ----------------------------------------------------------
+# --- reading text in bounded memory ---------------------------------------------------------
 
+CHUNK = 2**20  # characters decoded at a time
+MAX_LINE = 16 * 2**20  # characters: a longer line is not claims data, and would fill memory
+MAX_VALUE = 16 * 2**20  # characters of one JSON value in a document, or of an ld+json block
 
-def text_lines(stream: Input) -> Iterator[str]:
-    """Lines of any accepted input, line ends kept as they are (CSV needs bare ``\\r``)."""
-    mode = getattr(stream, "mode", "")
-    if isinstance(stream, (io.BufferedIOBase, io.RawIOBase)) or (
-        hasattr(stream, "read") and isinstance(mode, str) and "b" in mode
-    ):
-        wrapper = io.TextIOWrapper(cast(BinaryIO, stream), encoding="utf-8-sig", newline="")
-        try:
-            number = 0
-            while line := wrapper.readline(MAX_LINE + 1):
-                number += 1
-                if len(line) > MAX_LINE:
-                    raise LineTooLong(number)
-                yield line
-        finally:
-            # The caller owns (and closes) the binary stream; a wrapper collected later would
-            # close it. If the caller closed it already, there is nothing to detach from.
-            with contextlib.suppress(ValueError):
-                wrapper.detach()
-        return
-    first = True
-    for line in cast(Iterable[str], stream):
-        if first:
-            first = False
-            yield line.removeprefix("\ufeff")
-        else:
-            yield line
-
-
-MAX_LINE = 256 * 2**20  # characters: a longer line is not claims data, and would fill memory
+_EOL = re.compile(r"\r\n?|\n")
+_SPACE = re.compile(r"\s*")  # str.isspace() whitespace, as line.strip() sees it
 
 
 class LineTooLong(Exception):
@@ -240,6 +312,237 @@ class LineTooLong(Exception):
         self.number = number
 
 
+def line_too_long() -> str:
+    return f"line longer than {MAX_LINE:,} characters: not claims data"
+
+
+def _pieces(stream: Input) -> Iterator[str]:
+    """The decoded text of any accepted input, in non-empty pieces, without a BOM.
+
+    Binary streams are read with ``read1`` where they have it (what has arrived, or one
+    gzip block), so what comes before a truncated gzip's end is still read.
+    """
+    mode = getattr(stream, "mode", "")
+    if isinstance(stream, (io.BufferedIOBase, io.RawIOBase)) or (
+        hasattr(stream, "read") and isinstance(mode, str) and "b" in mode
+    ):
+        binary = cast(BinaryIO, stream)
+        read = getattr(binary, "read1", binary.read)
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        while data := read(CHUNK):
+            if piece := decoder.decode(data):
+                yield piece
+        if piece := decoder.decode(b"", final=True):
+            yield piece
+        return
+    read = getattr(stream, "read", None)
+    items: Iterator[str] = (
+        iter(lambda: cast(TextIO, stream).read(CHUNK), "")
+        if callable(read)
+        else iter(cast(Iterable[str], stream))
+    )
+    first = True
+    for piece in items:
+        if first:
+            piece = piece.removeprefix("\ufeff")
+            first = not piece
+        if piece:
+            yield piece
+
+
+class Pieces:
+    """Decoded pieces of an input, taken in at least a given size (see ``take``)."""
+
+    def __init__(self, pieces: Iterator[str]) -> None:
+        self._pieces = pieces
+        self._error: Exception | None = None
+
+    def take(self, size: int) -> str:
+        """Pieces joined until there are ``size`` characters or the input ends ("" at its
+        end). A failure of the input (a truncated gzip) comes at the next call, so what came
+        before it is still handed out."""
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        got: list[str] = []
+        total = 0
+        while total < size:
+            try:
+                piece = next(self._pieces, "")
+            except Exception as e:
+                if not got:
+                    raise
+                self._error = e
+                break
+            if not piece:
+                break
+            got.append(piece)
+            total += len(piece)
+        return "".join(got)
+
+
+class LineSource:
+    """The text of an input, read as lines in bounded memory.
+
+    ``readline()`` gives the next line with its end (``\\n``, ``\\r\\n`` or a bare ``\\r``, as
+    ``open(newline="")`` does, which csv needs), "" at the end; a line longer than MAX_LINE
+    raises LineTooLong without consuming it, and ``skip_line()`` then passes over it in
+    bounded memory. ``skip_blank()`` passes over whitespace-only lines at C speed, so a
+    gigabyte of newlines costs seconds, not a Python step per line. ``read()`` hands the
+    rest of the text on in pieces, to the document and HTML scanners. ``line`` counts the
+    lines consumed.
+    """
+
+    def __init__(self, stream: Input) -> None:
+        self._pieces = Pieces(_pieces(stream))
+        self._buf = ""
+        self._pos = 0
+        self._eof = False
+        self.line = 0
+
+    def _fill(self) -> bool:
+        """Read more into the buffer, dropping what is consumed; False at the end.
+
+        At least as much as is kept, so a long line grows by doubling: adding one piece at a
+        time would copy it once per piece, quadratic up to MAX_LINE.
+        """
+        kept = len(self._buf) - self._pos
+        got = self._pieces.take(max(CHUNK, kept)) if not self._eof else ""
+        if not got:
+            self._eof = True
+            return False
+        self._buf = self._buf[self._pos :] + got
+        self._pos = 0
+        return True
+
+    def _line_end(self, start: int) -> int | None:
+        """End of the line at ``pos`` (after its terminator) if it is all buffered, else None.
+
+        ``start`` is where to search from (what was searched before holds no line end)."""
+        buf = self._buf
+        m = _EOL.search(buf, start)
+        if m is None:
+            return len(buf) if self._eof and len(buf) > self._pos else None
+        if m.end() == len(buf) and buf[-1] == "\r" and not self._eof:
+            return None  # a "\r" that may be the first half of "\r\n"
+        return m.end()
+
+    def readline(self) -> str:
+        limit = MAX_LINE  # read here, not bound at import: tests and callers may lower it
+        start = self._pos
+        while True:
+            end = self._line_end(start)
+            if end is not None:
+                if end - self._pos > limit:
+                    raise LineTooLong(self.line + 1)
+                line = self._buf[self._pos : end]
+                self._pos = end
+                self.line += 1
+                return line
+            if self._eof:
+                return ""
+            if len(self._buf) - self._pos > limit:
+                raise LineTooLong(self.line + 1)
+            start = max(self._pos, len(self._buf) - 1) - self._pos  # offset: _fill moves text
+            self._fill()
+            start += self._pos
+
+    def skip_line(self) -> None:
+        """Pass over the rest of the current line, however long, keeping memory bounded."""
+        while True:
+            end = self._line_end(self._pos)
+            if end is not None or self._eof:
+                self._pos = len(self._buf) if end is None else end
+                self.line += 1
+                return
+            # Nothing here ends the line: drop it all but a last "\r" (maybe half a "\r\n").
+            keep = 1 if self._buf.endswith("\r") else 0
+            self._buf, self._pos = self._buf[len(self._buf) - keep :], 0
+            if not self._fill():
+                self._pos = len(self._buf)
+                self.line += 1
+                return
+
+    def skip_blank(self) -> int:
+        """Pass over whitespace-only lines; returns how many ``\\n`` they held.
+
+        Stops at a line with content, or at a whitespace run longer than MAX_LINE without a
+        line end (readline then reports that line as too long), so memory stays bounded.
+        """
+        newlines = 0
+        scan = self._pos  # [_pos, scan) is known whitespace holding no line end
+        while True:
+            buf = self._buf
+            end = _SPACE.match(buf, scan).end()  # type: ignore[union-attr]  # \s* always matches
+            last = max(buf.rfind("\n", scan, end), buf.rfind("\r", scan, end))
+            if last >= 0:
+                cut = last + 1
+                if cut == len(buf) and buf[last] == "\r" and not self._eof:
+                    cut = last  # a "\r" whose "\n" may come next: count the pair once
+                if cut > self._pos:
+                    nl = buf.count("\n", self._pos, cut)
+                    cr = buf.count("\r", self._pos, cut) - buf.count("\r\n", self._pos, cut)
+                    self.line += nl + cr
+                    newlines += nl
+                    self._pos = cut
+            if end < len(buf):
+                return newlines  # this line has content
+            if self._eof:
+                if end > self._pos:  # a last line of spaces, without an end
+                    self.line += 1
+                    self._pos = end
+                return newlines
+            if end - self._pos > MAX_LINE:
+                return newlines
+            ahead = end - self._pos  # _fill moves the text: keep the offset
+            self._fill()
+            scan = self._pos + ahead
+
+    def first_char(self) -> str:
+        """The first character of the text after blank lines and leading whitespace, without
+        consuming it; "" if there is none within MAX_LINE characters."""
+        self.skip_blank()
+        scan = self._pos
+        while True:
+            end = _SPACE.match(self._buf, scan).end()  # type: ignore[union-attr]
+            if end < len(self._buf):
+                return self._buf[end]
+            if end - self._pos > MAX_LINE:
+                return ""
+            ahead = end - self._pos
+            if not self._fill():
+                return ""
+            scan = self._pos + ahead
+
+    def read(self) -> Pieces:
+        """The rest of the text, in pieces (what is buffered first). Lines are not counted."""
+
+        def rest() -> Iterator[str]:
+            if self._pos < len(self._buf):
+                yield self._buf[self._pos :]
+            self._buf, self._pos = "", 0
+            while not self._eof:
+                piece = self._pieces.take(CHUNK)
+                if not piece:
+                    self._eof = True
+                    return
+                yield piece
+
+        return Pieces(rest())
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.readline():
+            yield line
+
+
+def text_lines(stream: Input) -> Iterator[str]:
+    """Lines of any accepted input, line ends kept as they are (CSV needs bare ``\\r``).
+
+    Raises LineTooLong at a line longer than MAX_LINE.
+    """
+    return iter(LineSource(stream))
+
+
 def guarded(records: Iterator[Record], source: str) -> Iterator[Record]:
     """Turn a failure of the input itself into a final error record naming ``source``."""
     import gzip
@@ -247,10 +550,12 @@ def guarded(records: Iterator[Record], source: str) -> Iterator[Record]:
     try:
         yield from records
     except LineTooLong as e:
+        yield Record(f"{source}:{e.number}", None, line_too_long())
+    except UnpackedTooLarge as e:
         yield Record(
-            f"{source}:{e.number}",
+            source,
             None,
-            f"line longer than {MAX_LINE:,} characters: not claims data",
+            f"gzip input unpacks to more than {size_label(e.limit)}, the limit; {UNPACKED_HINT}",
         )
     except EOFError:
         yield Record(source, None, "truncated gzip: the file ends before its end marker")
@@ -282,74 +587,152 @@ def clean_text(value: Any) -> str | None:
     return value or None
 
 
+# --- JSON documents and JSON Lines ----------------------------------------------------------
+
+
 class JsonValue(NamedTuple):
-    """A JSON value from a document or a line; ``line`` is 0 for a whole document."""
+    """A JSON value from a document or a line, or the reason there is none.
+
+    ``line`` is 0 for a value of a document (its records are located by number, not line)
+    and the line for a JSON Lines value or any error. ``part`` says which part of a document
+    a value is (documents are read a part at a time, see ``json_values``): None for a whole
+    value, ``("[]", i)`` for element ``i`` of a top-level array, ``(key, i)`` for element
+    ``i`` of the array under ``key`` of a top-level object, and ``("{}", keys)`` for the rest
+    of that object once its arrays under ``keys`` were handed out. ``syntax`` marks an error
+    of JSON syntax, after which a document cannot be read on.
+    """
 
     line: int
     value: Any
     error: str | None
+    part: tuple[Any, ...] | None = None
+    syntax: bool = False
 
 
-def json_values(lines: Iterator[str]) -> Iterator[JsonValue]:
+def json_values(lines: Input | LineSource, spine: tuple[str, ...] = ()) -> Iterator[JsonValue]:
     """The JSON values of a document, or of JSON Lines (one value per non-blank line).
 
     JSON Lines is chosen when the first non-blank line is a complete JSON value on its own (so
     a compact one-line document reads the same way), or when the input is no valid document
     but its second non-blank line is a value on its own (JSON Lines whose first line is bad).
-    Otherwise the whole input is one document, and a syntax error gives one error naming
-    line and column.
+    Otherwise the input is one document, read a part at a time so memory stays bounded
+    however big it is: each element of a top-level array, and of any array a top-level
+    object holds under a key in ``spine`` (``claims``, ``@graph``...), comes out on its own
+    (see JsonValue.part); other values are read whole, up to MAX_VALUE characters each. A bad
+    value (an oversized integer, NaN, a lone surrogate, too deep) is an error for its part
+    only, and reading goes on; a syntax error ends the document, naming line and column.
     """
-    first = ""
-    lineno = 0
-    for line in lines:
-        lineno += 1
-        if line.strip():
-            first = line
-            break
-    if not first:
-        return
+    source = lines if isinstance(lines, LineSource) else LineSource(lines)
+    decoder = Decoder()
+    source.skip_blank()
+    start = source.line + 1
+    first: str | None
     try:
-        value = json.loads(first)
-    except json.JSONDecodeError:
-        text = first + "".join(lines)
+        first = source.readline()
+    except LineTooLong:
+        first = None  # too long for a JSON Lines record: a document written on one line
+    if first == "":
+        return
+    if first is not None:
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as e:
-            # split on "\n" only: U+2028 and friends may stand raw inside JSON strings
-            rest = [line + "\n" for line in text.split("\n")]
-            if _second_value_parses(rest):
-                yield from _each_line(iter(rest), lineno - 1)
+            value = decoder.decode(first)
+        except JsonProblem as p:
+            if not p.syntax:  # a complete value, but not a usable one: JSON Lines still
+                yield JsonValue(start, None, value_error(p))
+                yield from _each_line(source, decoder)
                 return
-            at = lineno + e.lineno - 1
-            yield JsonValue(at, None, json_error(e, at))
+        else:
+            yield JsonValue(start, value, None)
+            yield from _each_line(source, decoder)
             return
-        yield JsonValue(0, value, None)
+    yield from _document(source, first or "", start, decoder, spine)
+
+
+def _document(
+    source: LineSource, first: str, start: int, decoder: Decoder, spine: tuple[str, ...]
+) -> Iterator[JsonValue]:
+    """A document starting with ``first`` (the rest in ``source``), in parts."""
+    held = [first] if first else []
+    size = len(first)
+    rest = source.read()
+    ended = False
+    while size <= MAX_VALUE:  # small documents are held whole, for the JSON Lines fallback
+        piece = rest.take(CHUNK)
+        if not piece:
+            ended = True
+            break
+        held.append(piece)
+        size += len(piece)
+    small = "".join(held) if ended else None
+
+    def pieces() -> Iterator[str]:
+        while held:
+            yield held.pop(0)
+        while piece := rest.take(CHUNK):
+            yield piece
+
+    parts = _Document(pieces(), start, decoder, spine).parts()
+    head = next(parts, None)
+    if head is None:
         return
-    yield JsonValue(lineno, value, None)
-    yield from _each_line(lines, lineno)
+    if small is not None and head.syntax and _second_value_parses(small, decoder):
+        # Not a valid document, but JSON Lines whose first line is bad.
+        fallback = LineSource([small])
+        fallback.line = start - 1
+        yield from _each_line(fallback, decoder)
+        return
+    yield head
+    yield from parts
 
 
-def _second_value_parses(lines: list[str]) -> bool:
-    second = next((line for line in lines[1:] if line.strip()), None)
-    if second is None:
+def _second_value_parses(text: str, decoder: Decoder) -> bool:
+    """Whether the second non-blank line of ``text`` is a JSON value on its own."""
+    # split on "\n" only: U+2028 and friends may stand raw inside JSON strings
+    first_end = text.find("\n") + 1
+    if not first_end:
         return False
+    at = _SPACE.match(text, first_end).end()  # type: ignore[union-attr]
+    if at == len(text):
+        return False
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
     try:
-        json.loads(second)
-    except json.JSONDecodeError:
-        return False
+        decoder.decode(text[start : end if end >= 0 else len(text)])
+    except JsonProblem as p:
+        return not p.syntax
     return True
 
 
-def _each_line(lines: Iterator[str], lineno: int) -> Iterator[JsonValue]:
-    """One value per non-blank line; ``lineno`` is the number of the line before the first."""
-    for line in lines:
-        lineno += 1
+def _each_line(source: LineSource, decoder: Decoder) -> Iterator[JsonValue]:
+    """One value per non-blank line, each line's problem its own error."""
+    while True:
+        source.skip_blank()
+        try:
+            line = source.readline()
+        except LineTooLong as e:
+            source.skip_line()
+            yield JsonValue(e.number, None, line_too_long())
+            continue
+        if not line:
+            return
         if not line.strip():
             continue
         try:
-            yield JsonValue(lineno, json.loads(line), None)
-        except json.JSONDecodeError as e:
-            yield JsonValue(lineno, None, json_error(e))
+            yield JsonValue(source.line, decoder.decode(line), None)
+        except JsonProblem as p:
+            yield JsonValue(source.line, None, value_error(p, line))
+
+
+def value_error(p: JsonProblem, text: str | None = None, line: int | None = None) -> str:
+    """The message for a JsonProblem: ``invalid JSON: Expecting ',' delimiter at column 12``
+    (``line`` for a position in a document), or the problem with the value."""
+    if not p.syntax:
+        return p.message
+    where = ""
+    if p.pos is not None and text is not None:
+        column = p.pos - (text.rfind("\n", 0, p.pos) + 1) + 1
+        where = f" at line {line} column {column}" if line is not None else f" at column {column}"
+    return f"invalid JSON: {p.message.removesuffix(' at')}{where}"
 
 
 def json_error(e: json.JSONDecodeError, line: int | None = None) -> str:
@@ -357,6 +740,272 @@ def json_error(e: json.JSONDecodeError, line: int | None = None) -> str:
     msg = e.msg.removesuffix(" at")  # "Invalid control character at"
     where = f"line {line} column {e.colno}" if line is not None else f"column {e.colno}"
     return f"invalid JSON: {msg} at {where}"
+
+
+class _Stop(Exception):
+    """A syntax error: the document cannot be read on."""
+
+
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_STRING_STOP = re.compile(r'["\\]')
+_SCALAR_END = re.compile(r"[,\]}\s]")
+_OPENERS = re.compile(r"[\[{]+")
+_CLOSERS = re.compile(r"[\]}]+")
+
+
+class _Document:
+    """A JSON document read from pieces of text, one part at a time (see ``json_values``).
+
+    Each value is parsed by the C decoder straight from the buffer (``raw_decode``); when it
+    runs into the end of the buffer, more is read (at least doubling what the value has) and
+    the value parsed again, so a value costs about twice its size at most. The buffer holds
+    the value being read and at most one piece more. A value over MAX_VALUE characters, or
+    one the decoder refuses, is skipped with a plain scan of brackets and strings.
+    """
+
+    def __init__(
+        self, pieces: Iterator[str], line: int, decoder: Decoder, spine: tuple[str, ...]
+    ) -> None:
+        self._pieces = pieces
+        self._buf = ""
+        self._pos = 0
+        self._eof = False
+        self._line = line  # line of _buf[0]
+        self._col = 0  # characters of that line before _buf[0]
+        self._decoder = decoder
+        self._spine = spine
+
+    # -- buffer --
+
+    def _fill(self) -> bool:
+        piece = "" if self._eof else next(self._pieces, "")
+        if not piece:
+            self._eof = True
+            return False
+        buf, pos = self._buf, self._pos
+        if pos:
+            newlines = buf.count("\n", 0, pos)
+            if newlines:
+                self._line += newlines
+                self._col = pos - buf.rfind("\n", 0, pos) - 1
+            else:
+                self._col += pos
+            self._buf, self._pos = buf[pos:] + piece, 0
+        else:
+            self._buf = buf + piece
+        return True
+
+    def _more(self) -> bool:
+        """Read until the text from ``_pos`` at least doubles (False if the input ended)."""
+        want = max(2 * (len(self._buf) - self._pos), CHUNK)
+        while len(self._buf) - self._pos < want:
+            if not self._fill():
+                return False
+        return True
+
+    def _where(self, pos: int) -> tuple[int, int]:
+        newlines = self._buf.count("\n", 0, pos)
+        if not newlines:
+            return self._line, self._col + pos + 1
+        return self._line + newlines, pos - self._buf.rfind("\n", 0, pos)
+
+    def _ws(self) -> str:
+        """Skip whitespace; the next character, or "" at the end."""
+        while True:
+            self._pos = _JSON_WS.match(self._buf, self._pos).end()  # type: ignore[union-attr]
+            if self._pos < len(self._buf):
+                return self._buf[self._pos]
+            if not self._fill():
+                return ""
+
+    def _syntax(self, message: str, pos: int | None = None) -> JsonValue:
+        line, column = self._where(self._pos if pos is None else pos)
+        return JsonValue(
+            line, None, f"invalid JSON: {message} at line {line} column {column}", syntax=True
+        )
+
+    # -- values --
+
+    def _value(self) -> tuple[Any, JsonValue | None]:
+        """The value at ``_pos`` and None, or None and the error (raising _Stop after a
+        syntax error, which is yielded first by the caller through ``_stop``)."""
+        while True:
+            start = self._pos
+            try:
+                value, end = self._decoder.raw_decode(self._buf, start)
+            except JsonProblem as p:
+                cut = p.syntax and not self._eof and _maybe_cut(p, len(self._buf))
+                if cut and len(self._buf) - start <= MAX_VALUE:
+                    self._more()
+                    continue
+                line, _ = self._where(start)
+                if cut:
+                    self._skip()
+                    return None, JsonValue(line, None, _too_long_value())
+                if p.syntax:
+                    raise _Stop(self._syntax(p.message.removesuffix(" at"), p.pos)) from None
+                self._skip()
+                return None, JsonValue(line, None, p.message)
+            if end == len(self._buf) and not self._eof:
+                self._more()  # a number may go on in the next piece
+                continue
+            self._pos = end
+            if end - start > MAX_VALUE:  # refused however it came in, whole or in pieces
+                line, _ = self._where(start)
+                return None, JsonValue(line, None, _too_long_value())
+            return value, None
+
+    def _skip(self) -> None:
+        """Move past the value at ``_pos`` by its brackets and strings, in bounded memory."""
+        depth = 0
+        in_string = False
+        i = self._pos
+        if self._buf[i] not in '[{"':  # a number or a literal
+            while True:
+                m = _SCALAR_END.search(self._buf, i)
+                if m is not None:
+                    self._pos = m.start()
+                    return
+                self._pos = len(self._buf)
+                if not self._fill():
+                    return
+                i = self._pos
+        while True:
+            buf = self._buf
+            if in_string:
+                m = _STRING_STOP.search(buf, i)
+                if m is None:
+                    i = len(buf)
+                elif m.group() == "\\":
+                    if m.end() < len(buf):
+                        i = m.end() + 1
+                        continue
+                    i = m.start()  # an escape cut by the end of the buffer: read on
+                else:
+                    in_string = False
+                    i = m.end()
+                    if depth == 0:
+                        self._pos = i
+                        return
+                    continue
+            else:
+                m = _STRUCTURE.search(buf, i)
+                if m is None:
+                    i = len(buf)
+                else:
+                    c = m.group()
+                    i = m.end()
+                    if c == '"':
+                        in_string = True
+                    elif c in "[{":  # a run of openers at once: 100,000 of them are one step
+                        i = _OPENERS.match(buf, m.start()).end()  # type: ignore[union-attr]
+                        depth += i - m.start()
+                    else:
+                        i = _CLOSERS.match(buf, m.start()).end()  # type: ignore[union-attr]
+                        if i - m.start() >= depth:
+                            self._pos = m.start() + depth
+                            return
+                        depth -= i - m.start()
+                    continue
+            self._pos = min(i, len(buf))
+            if not self._fill():
+                raise _Stop(self._syntax("the document ends inside a value"))
+            i = self._pos
+
+    # -- structure --
+
+    def parts(self) -> Iterator[JsonValue]:
+        try:
+            c = self._ws()
+            if c == "[":
+                yield from self._array("[]")
+            elif c == "{":
+                yield from self._object()
+            else:
+                value, error = self._value()
+                yield error or JsonValue(0, value, None)
+            if self._ws():
+                raise _Stop(self._syntax("Extra data"))
+        except _Stop as stop:
+            yield cast(JsonValue, stop.args[0])
+
+    def _array(self, key: str) -> Iterator[JsonValue]:
+        self._pos += 1  # "["
+        c = self._ws()
+        if c == "]":
+            self._pos += 1
+            return
+        index = 0
+        while True:
+            if not c:
+                raise _Stop(self._syntax("Expecting value"))
+            value, error = self._value()
+            yield error or JsonValue(0, value, None, (key, index))
+            index += 1
+            c = self._ws()
+            if c == ",":
+                self._pos += 1
+                c = self._ws()
+                if c == "]":
+                    raise _Stop(self._syntax("Illegal trailing comma before end of array"))
+                continue
+            if c == "]":
+                self._pos += 1
+                return
+            raise _Stop(self._syntax("Expecting ',' delimiter"))
+
+    def _object(self) -> Iterator[JsonValue]:
+        self._pos += 1  # "{"
+        rest: dict[str, Any] = {}
+        streamed: list[str] = []
+        c = self._ws()
+        if c == "}":
+            self._pos += 1
+        else:
+            while True:
+                if c != '"':
+                    raise _Stop(self._syntax("Expecting property name enclosed in double quotes"))
+                key, error = self._value()
+                if error is not None:
+                    yield error
+                c = self._ws()
+                if c != ":":
+                    raise _Stop(self._syntax("Expecting ':' delimiter"))
+                self._pos += 1
+                c = self._ws()
+                if not c:
+                    raise _Stop(self._syntax("Expecting value"))
+                if isinstance(key, str) and key in self._spine and c == "[":
+                    streamed.append(key)
+                    yield from self._array(key)
+                else:
+                    value, error = self._value()
+                    if error is not None:
+                        yield error
+                    elif isinstance(key, str):
+                        rest[key] = value
+                c = self._ws()
+                if c == ",":
+                    self._pos += 1
+                    c = self._ws()
+                    continue
+                if c == "}":
+                    self._pos += 1
+                    break
+                raise _Stop(self._syntax("Expecting ',' delimiter"))
+        yield JsonValue(0, rest, None, ("{}", tuple(streamed)))
+
+
+def _too_long_value() -> str:
+    return f"a JSON value longer than {MAX_VALUE:,} characters"
+
+
+def _maybe_cut(p: JsonProblem, size: int) -> bool:
+    """Whether a syntax error may only mean that the value goes on past the buffer's end."""
+    # Truncated input fails at its very end ("Expecting value", "Expecting ',' delimiter",
+    # a cut escape or literal a few characters back), or in a string that is not closed.
+    return (p.pos is not None and p.pos >= size - 8) or p.message.startswith("Unterminated string")
 
 
 def located(source: str, line: int, index: int, many: bool) -> str:

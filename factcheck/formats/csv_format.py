@@ -6,8 +6,15 @@ the source is the claim's first source that has a URL (else its first source). L
 ``\\n`` (write to a stream opened with ``newline=""``); fields holding newlines, quotes or
 commas are quoted, and a row holding a bare ``\\r`` is quoted in full (csv leaves a lone
 ``\\r`` bare otherwise, and readers split rows there).
-Cells are written as they are: no escaping of spreadsheet formulas (``=...``), which would
-change the text on the way back.
+
+Cells are made safe by default, because CSV goes to terminals (``list --csv``) and to
+spreadsheets, and claim text is whoever wrote the feed's: control characters other than tab
+and newline (ESC, CSI, OSC, BEL, BS, CR, DEL, C1), bidi controls and lone surrogates are
+written as visible escapes (``\\x1b``, ``\\u202e``), as ``render.sanitize`` shows them; and a
+cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR, which a spreadsheet would run as a
+formula, gets a leading ``'`` (OWASP's advice on CSV injection). That changes such text on
+the way back, so ``write(..., raw=True)`` writes every cell exactly as it is, for machines
+(import the export and get the same claims).
 
 Import: ``mapping`` maps our field to a column name, e.g. ``{"text": "statement", "speaker":
 "who"}``. Fields: id, text, speaker, date, status, verdict, tags, url, publisher, quote,
@@ -35,6 +42,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TextIO
 
@@ -43,13 +51,14 @@ from factcheck.errors import InputError
 from factcheck.formats import (
     UNKNOWN_SPEAKER,
     Input,
+    LineSource,
     Record,
     clean_text,
     guarded,
     stable_id,
-    text_lines,
 )
 from factcheck.model import Claim, Source, Status
+from factcheck.safejson import shorten
 from factcheck.store import ID_RE
 from factcheck.verdicts import VerdictTable, dispute_for
 
@@ -94,7 +103,8 @@ def read(
             f"unknown field {bad[0]!r} in the column mapping", hint=f"use {', '.join(FIELDS)}"
         )
     table = VerdictTable(verdicts)
-    return guarded(_read(text_lines(stream), source, dict(mapping or {}), table, delimiter), source)
+    records = _read(LineSource(stream), source, dict(mapping or {}), table, delimiter)
+    return guarded(records, source)
 
 
 def read_tsv(
@@ -109,14 +119,28 @@ def read_tsv(
 
 
 class _Lines:
-    """Feeds lines to csv.reader and counts the newlines read, for record line numbers."""
+    """Feeds lines to csv.reader, counting newlines for record line numbers.
 
-    def __init__(self, lines: Iterator[str]) -> None:
-        self.lines = lines
+    Between records (``boundary``, set by the caller after each row) runs of blank lines are
+    skipped in bulk, so a gigabyte of them costs seconds; inside a record they are fed on,
+    since a quoted field may hold them. ``start`` is the line where the last record began.
+    """
+
+    def __init__(self, source: LineSource) -> None:
+        self.source = source
         self.newlines = 0
+        self.boundary = True
+        self.start = 1
 
     def __iter__(self) -> Iterator[str]:
-        for line in self.lines:
+        while True:
+            if self.boundary:
+                self.newlines += self.source.skip_blank()
+                self.start = self.newlines + 1
+            line = self.source.readline()
+            if not line:
+                return
+            self.boundary = False
             self.newlines += line.count("\n")
             yield line
 
@@ -149,7 +173,7 @@ def _columns(header: list[str], mapping: dict[str, str]) -> tuple[dict[str, int]
 
 
 def _read(
-    lines: Iterator[str],
+    lines: LineSource,
     source: str,
     mapping: dict[str, str],
     table: VerdictTable,
@@ -175,10 +199,11 @@ def _rows(
     header: list[str] | None = None
     columns: dict[str, int] = {}
     while True:
-        start = counted.newlines + 1
+        counted.boundary = True
         row = next(rows, None)
         if row is None:
             return
+        start = counted.start
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line
         if header is None:
@@ -247,7 +272,8 @@ def _record(
             status = Status(raw_status.lower())
         except ValueError:
             choices = ", ".join(s.value for s in Status)
-            return Record(column("status"), None, f"bad status {raw_status!r} (one of {choices})")
+            shown = shorten(raw_status)
+            return Record(column("status"), None, f"bad status {shown!r} (one of {choices})")
     else:
         status = table.status(verdict)
     publisher = clean_text(values.get("publisher"))
@@ -272,8 +298,12 @@ def _record(
     return Record(where, claim, None)
 
 
-def write(claims: Iterable[Claim], out: TextIO) -> int:
-    """Write the header and one row per claim; returns how many claims were written."""
+def write(claims: Iterable[Claim], out: TextIO, *, raw: bool = False) -> int:
+    """Write the header and one row per claim; returns how many claims were written.
+
+    Cells are made safe (controls escaped, formulas neutralised: see the module docstring)
+    unless ``raw``, which writes them exactly, for machines.
+    """
     plain = csv.writer(out, lineterminator="\n")
     # With "\n" line ends, csv's minimal quoting leaves a bare "\r" unquoted, and readers
     # split the row there; rows holding one are written fully quoted instead.
@@ -282,7 +312,7 @@ def write(claims: Iterable[Claim], out: TextIO) -> int:
     count = 0
     for claim in claims:
         src = next((s for s in claim.sources if s.url), None) or next(iter(claim.sources), None)
-        row = (
+        row: tuple[str, ...] = (
             claim.id,
             claim.text,
             claim.speaker,
@@ -294,6 +324,30 @@ def write(claims: Iterable[Claim], out: TextIO) -> int:
             (src.publisher if src else None) or "",
             (src.name if src else None) or "",
         )
+        if not raw:
+            row = tuple(safe_cell(field) for field in row)
         (quoted if any("\r" in field for field in row) else plain).writerow(row)
         count += 1
     return count
+
+
+# Controls that act on a terminal (all C0 but tab and newline, DEL, C1), bidi controls that
+# reorder what is shown, and lone surrogates (which cannot be written as UTF-8).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 256 else f"\\u{c:04x}"
+
+
+def safe_cell(value: str) -> str:
+    """A cell that neither acts on a terminal nor runs in a spreadsheet (see the docstring)."""
+    if value.startswith(_FORMULA_START):
+        value = "'" + value
+    if value.isascii() and value.isprintable():
+        return value  # the common case: nothing to escape
+    return _UNSAFE.sub(_escape, value)

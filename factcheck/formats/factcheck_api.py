@@ -21,18 +21,20 @@ from factcheck.dates import normalize_date
 from factcheck.formats import (
     UNKNOWN_SPEAKER,
     Input,
+    LineSource,
     Record,
     clean_text,
     guarded,
     json_values,
     located,
     stable_id,
-    text_lines,
 )
 from factcheck.model import Claim, Dispute, Source, Status
 from factcheck.verdicts import VerdictTable, dispute_for
 
 ID_PREFIX = "cr-"
+# The claims of a response are read one at a time (see formats.json_values).
+SPINE = ("claims",)
 
 
 def read(
@@ -40,16 +42,23 @@ def read(
 ) -> Iterator[Record]:
     """Claims from saved Fact Check Tools API responses; see the module docstring."""
     table = VerdictTable(verdicts)
-    return guarded(_read(text_lines(stream), source, table), source)
+    return guarded(_read(LineSource(stream), source, table), source)
 
 
-def _read(lines: Iterator[str], source: str, table: VerdictTable) -> Iterator[Record]:
+def _read(lines: LineSource, source: str, table: VerdictTable) -> Iterator[Record]:
     count = 0
-    for item in json_values(lines):
+    for item in json_values(lines, SPINE):
         if item.error is not None:
             yield Record(f"{source}:{item.line}", None, item.error)
             continue
-        responses = item.value if isinstance(item.value, list) else [item.value]
+        part = item.part
+        if part is not None and part[0] == "claims":  # a claim of a big response, on its own
+            count += 1
+            yield _record(item.value, located(source, 0, count, True), table)
+            continue
+        if part is not None and part[0] == "{}" and "claims" in part[1]:
+            continue  # the rest of that response: its page token and such
+        responses = item.value if isinstance(item.value, list) and part is None else [item.value]
         claims: list[Any] = []
         for response in responses:
             if not isinstance(response, dict) or not isinstance(response.get("claims", []), list):

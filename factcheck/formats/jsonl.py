@@ -3,20 +3,23 @@
 Each line is validated with ``store.parse_claim``, so an unknown field, a bad id or a bad date
 is an error record naming the line, the record's id and the field. Blank lines are skipped.
 A whole database file (``{"version": 1, "claims": [...]}``) or a JSON list of records is read
-too, located as ``file:claims[i]``. The writer emits ``Claim.to_dict()`` with non-ASCII kept;
-reading it back gives equal claims.
+too, located as ``file:claims[i]``. The writer emits ``Claim.to_dict()`` with non-ASCII kept
+(but C1 and bidi controls escaped, see ``safejson.dumps``); reading it back gives equal claims.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TextIO
 
 from factcheck.errors import DatabaseError
-from factcheck.formats import Input, Record, guarded, json_values, text_lines
+from factcheck.formats import Input, LineSource, Record, guarded, json_values
 from factcheck.model import Claim
+from factcheck.safejson import dumps
 from factcheck.store import parse_claim
+
+# A database document's claims are read one at a time (see formats.json_values).
+SPINE = ("claims",)
 
 
 def read(
@@ -25,16 +28,24 @@ def read(
     """Validated claims, one per line. ``verdicts`` is accepted for a uniform signature only:
     records carry their own status."""
     del verdicts
-    return guarded(_read(text_lines(stream), source), source)
+    return guarded(_read(LineSource(stream), source), source)
 
 
-def _read(lines: Iterator[str], source: str) -> Iterator[Record]:
-    for item in json_values(lines):
+def _read(lines: LineSource, source: str) -> Iterator[Record]:
+    for item in json_values(lines, SPINE):
         if item.error is not None:
             yield Record(f"{source}:{item.line}", None, item.error)
             continue
         value = item.value
         where = f"{source}:{item.line} " if item.line else f"{source}:"
+        part = item.part
+        if part is not None and part[0] != "{}":  # an element of a document's claims list
+            yield _record(value, f"{where}claims[{part[1]}]")
+            continue
+        if part is not None and "claims" in part[1]:  # the rest of a database document
+            if "text" in value:
+                yield Record(f"{where}claims", None, "a database file holds no 'text' field")
+            continue
         if isinstance(value, dict) and "claims" in value and "text" not in value:
             value = value["claims"]  # a database file
             if not isinstance(value, list):
@@ -58,7 +69,7 @@ def write(claims: Iterable[Claim], out: TextIO) -> int:
     """One JSON object per line; returns how many claims were written."""
     count = 0
     for claim in claims:
-        out.write(json.dumps(claim.to_dict(), ensure_ascii=False))
+        out.write(dumps(claim.to_dict()))
         out.write("\n")
         count += 1
     return count

@@ -23,12 +23,13 @@ from factcheck.formats import (
     LIAR_COLUMNS,
     UNKNOWN_SPEAKER,
     Input,
+    LineSource,
     Record,
     clean_text,
     guarded,
-    text_lines,
 )
 from factcheck.model import Claim, Source, Status
+from factcheck.safejson import shorten
 from factcheck.verdicts import VerdictTable, dispute_for
 
 PUBLISHER = "PolitiFact"
@@ -40,7 +41,7 @@ def read(
 ) -> Iterator[Record]:
     """Claims from a LIAR split (``train.tsv``, ``valid.tsv``, ``test.tsv``)."""
     table = VerdictTable(verdicts)
-    return guarded(_read(text_lines(stream), source, table), source)
+    return guarded(_read(LineSource(stream), source, table), source)
 
 
 def speaker_name(slug: str) -> str:
@@ -48,10 +49,20 @@ def speaker_name(slug: str) -> str:
     return " ".join(part.capitalize() for part in slug.strip().replace("-", " ").split())
 
 
-def _read(lines: Iterator[str], source: str, table: VerdictTable) -> Iterator[Record]:
-    rows = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+def _lines(source: LineSource) -> Iterator[str]:
+    """Its lines, runs of blank ones skipped in bulk (QUOTE_NONE: a row is one line)."""
+    while True:
+        source.skip_blank()
+        line = source.readline()
+        if not line:
+            return
+        yield line
+
+
+def _read(lines: LineSource, source: str, table: VerdictTable) -> Iterator[Record]:
+    rows = csv.reader(_lines(lines), delimiter="\t", quoting=csv.QUOTE_NONE)
     for row in rows:
-        where = f"{source}:{rows.line_num}"
+        where = f"{source}:{lines.line}"
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) != LIAR_COLUMNS:
@@ -65,7 +76,8 @@ def _record(row: list[str], where: str, table: VerdictTable) -> Record:
     party = row[7]
     m = _ID.fullmatch(raw_id.strip())
     if m is None:
-        return Record(f"{where}.id", None, f"bad id {raw_id!r}, expected <number>.json")
+        shown = shorten(raw_id)
+        return Record(f"{where}.id", None, f"bad id {shown!r}, expected <number>.json")
     number = m.group(1)
     text = clean_text(statement)
     if text is None:
