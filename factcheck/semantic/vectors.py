@@ -210,6 +210,10 @@ def load_vectors(path: str | os.PathLike[str], *, mmap: bool = True) -> VectorFi
     return VectorFile(matrix, str(meta["model_id"]), str(meta["format"]))
 
 
+# Cosines that agree to this many decimals rank as equal (see _best).
+TIE_DECIMALS = 5
+
+
 def scores(
     matrix: VectorMatrix, queries: ArrayLike, *, rows: ArrayLike | None = None
 ) -> NDArray[np.float32]:
@@ -247,8 +251,8 @@ def top_k(
     """The ``k`` rows most similar to one normalised ``query``: (row numbers, cosines), best first.
 
     Exact (every row is scored). ``rows`` restricts the search to those row numbers (e.g. the
-    claims a filter kept); returned row numbers are always rows of ``matrix``. Equal scores are
-    ordered by row number.
+    claims a filter kept); returned row numbers are always rows of ``matrix``. Scores equal to
+    ``TIE_DECIMALS`` places are ordered by row number.
     """
     q = np.asarray(query, dtype=np.float32)
     if q.ndim != 1:
@@ -278,15 +282,19 @@ def _best(
     k = min(max(k, 0), len(s))
     if k == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    # BLAS sums a row in another order at the tail of a block than in its body, so equal
+    # vectors can score a unit in the last place apart: rank on scores rounded well below
+    # any difference that means something, so equal vectors tie and go by row number.
+    key = np.round(s, TIE_DECIMALS)
     if k < len(s):
         # argpartition picks arbitrarily among scores equal to the k-th: keep the lowest rows.
-        kth = s[np.argpartition(-s, k - 1)[k - 1]]
-        above = np.flatnonzero(s > kth)
-        equal = np.flatnonzero(s == kth)
+        kth = key[np.argpartition(-key, k - 1)[k - 1]]
+        above = np.flatnonzero(key > kth)
+        equal = np.flatnonzero(key == kth)
         equal = equal[np.argsort(ids[equal], kind="stable")][: k - len(above)]
         pick = np.concatenate([above, equal])
     else:
         pick = np.arange(len(s))
-    order = np.lexsort((ids[pick], -s[pick]))  # by score, then row number
+    order = np.lexsort((ids[pick], -key[pick]))  # by score, then row number
     chosen = pick[order]
     return ids[chosen], s[chosen]

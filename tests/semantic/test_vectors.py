@@ -100,7 +100,7 @@ def brute_force(matrix: v.VectorMatrix, q, rows=None, k=10):  # type: ignore[no-
     """The reference: decode everything, score with a plain product, sort all (stable)."""
     ids = np.arange(len(matrix)) if rows is None else np.asarray(rows)
     s = matrix.decode(ids) @ q
-    order = np.lexsort((ids, -s))[:k]
+    order = np.lexsort((ids, -np.round(s, v.TIE_DECIMALS)))[:k]  # ties as top_k defines them
     return ids[order], s[order]
 
 
