@@ -169,16 +169,31 @@ class _Segmenter:
 
 
 def _physical_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """Number physical lines; an item may end in \\n, \\r\\n, \\r or contain several lines."""
+    """Number physical lines; an item may end in \\n, \\r\\n, \\r or contain several lines.
+
+    A run of blank lines that arrives as one item (``textio`` hands them over in blocks) is
+    counted at C speed and given once; a ``textio.LinePiece`` (part of a line over 1 MiB)
+    continues the same line, so the line numbers after it stay right.
+    """
+    from factcheck.textio import LinePiece
+
     number = 0
+    going_on = False  # the previous item was a piece: this one is more of the same line
     for index, item in enumerate(lines):
         text = item[1:] if index == 0 and item.startswith("\ufeff") else item
+        if not text.strip() and not going_on:
+            ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+            number += max(ends, 1)
+            yield number, ""
+            continue
         parts = _LINE_BREAK.split(text)
         if len(parts) > 1 and not parts[-1]:
             parts.pop()  # the terminator of the last line, not an extra empty line
-        for part in parts:
-            number += 1
+        for i, part in enumerate(parts):
+            if not (i == 0 and going_on):
+                number += 1
             yield number, part
+        going_on = isinstance(item, LinePiece)
 
 
 def split_sentences(lines: Iterable[str], *, one_per_line: bool = False) -> Iterator[Sentence]:

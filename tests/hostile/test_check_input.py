@@ -55,6 +55,14 @@ def test_blank_lines_come_in_blocks_and_keep_line_numbers() -> None:
     ]
 
 
+def test_line_numbers_after_a_line_that_came_in_pieces() -> None:
+    long_line = " ".join(f"word{i}" for i in range(400_000))  # 3.6 MB: several pieces
+    items = _items(f"{long_line}\n\n\nRussia annexed Crimea.\n".encode())
+    assert any(isinstance(i, LinePiece) for i in items)
+    found = [(s.text, s.line) for s in split_sentences(items) if "Crimea" in s.text]
+    assert found == [("Russia annexed Crimea.", 4)]
+
+
 def test_bad_bytes_in_a_block_fall_back_line_by_line() -> None:
     warnings: list[str] = []
     data = "caf\u00e9 ok\n".encode() * 10 + b"caf\xe9 latin\n" + "na\u00efve\n".encode()
