@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # imported on use: ``import factcheck`` stays cheap
     from factcheck.browse import Filters, SortKey, SpeakerStats
     from factcheck.check import SentenceResult, Summary
     from factcheck.index import Index
-    from factcheck.match import Matcher
+    from factcheck.match import Dense, Matcher
+    from factcheck.semantic.dense import EmbedReport
 
 Progress = Callable[[int, int], None]
 
@@ -72,19 +73,33 @@ def open(  # shadows the builtin in this module only: factcheck.open() is the en
     environ: Mapping[str, str] | None = None,
     cache_dir: Path | None = _DEFAULT,
     progress: Progress | None = None,
+    semantic: bool | None = None,
+    model_dir: str | os.PathLike[str] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Session:
     """A session on the database at ``db`` (else ``$FACTCHECK_DB``, else the bundled one).
 
     ``environ`` defaults to ``os.environ``; ``cache_dir`` to ``default_cache_dir(environ)``
     (None: index in memory, no cache file). ``progress(done, total)`` hears about a first
     index build of a big database.
+
+    ``semantic``: None (the default) fuses sentence-embedding search in when the database has
+    vectors (``embed``) and the model and the semantic extra are there, and else matches
+    lexically, telling ``warn`` why if the database has vectors; True requires it (an error if
+    it cannot); False never loads it. ``model_dir`` overrides ``$FACTCHECK_MODEL_DIR`` and the
+    user cache as the model's folder.
     """
     from factcheck.store import locate_database
 
     env = os.environ if environ is None else environ
     path = locate_database(db, env)
     cache = default_cache_dir(env) if cache_dir is _DEFAULT else cache_dir
-    return Session(path, cache, progress)
+    session = Session(path, cache, progress)
+    session.semantic = semantic
+    session.model_dir = model_dir
+    session.environ = env
+    session.warn = warn
+    return session
 
 
 class Session:
@@ -97,6 +112,11 @@ class Session:
         self._progress = progress
         self._index: Index | None = None
         self._matcher: Matcher | None = None
+        self.semantic: bool | None = False  # open() sets the documented default (None)
+        self.model_dir: str | os.PathLike[str] | None = None
+        self.environ: Mapping[str, str] = os.environ
+        self.warn: Callable[[str], None] | None = None
+        self._encoder: Any = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -118,7 +138,10 @@ class Session:
 
     def reopen(self) -> Session:
         """A new session on the same database (for another process or thread)."""
-        return Session(self.path, self.cache_dir)
+        session = Session(self.path, self.cache_dir)
+        session.semantic, session.model_dir = self.semantic, self.model_dir
+        session.environ, session.warn = self.environ, self.warn
+        return session
 
     @property
     def index(self) -> Index:
@@ -134,8 +157,88 @@ class Session:
         if self._matcher is None:
             from factcheck.match import Matcher
 
-            self._matcher = Matcher(self.index)
+            self._matcher = Matcher(self.index, self._dense())
         return self._matcher
+
+    # --- sentence embeddings (the semantic extra) ---------------------------------------------
+
+    @property
+    def vector_path(self) -> Path | None:
+        """The file that holds this database's claim vectors (see ``semantic.stored``)."""
+        from factcheck.semantic.stored import vector_path
+        from factcheck.store import kind_of
+
+        return vector_path(self.path, kind_of(self.path), self.cache_dir)
+
+    def encoder(self) -> Any:
+        """The sentence-embedding model (loaded once); SemanticError if it cannot be."""
+        if self._encoder is None:
+            from factcheck.semantic.encoder import load_encoder
+            from factcheck.semantic.model import locate_model
+
+            self._encoder = load_encoder(locate_model(self.model_dir, env=self.environ))
+        return self._encoder
+
+    def _dense(self) -> Dense | None:
+        """The vectors to fuse in, per ``semantic`` (see ``open``), or None."""
+        if self.semantic is False:
+            return None
+        from factcheck.errors import FactcheckError
+        from factcheck.semantic.stored import vector_count
+
+        path = self.vector_path
+        count, _ = vector_count(path)
+        if not count:
+            if self.semantic:
+                raise InputError(
+                    f"{self.path}: the database has no claim vectors; run: factcheck embed"
+                )
+            return None
+        try:
+            from factcheck.semantic.dense import DenseIndex
+
+            assert path is not None
+            dense = DenseIndex.load(self.index, path, self.encoder())
+        except FactcheckError as e:
+            if self.semantic:
+                raise
+            if self.warn:
+                self.warn(f"{e}; matching by words only")
+            return None
+        except ImportError as e:  # numpy missing: the extra is not installed
+            if self.semantic:
+                raise InputError(f"the semantic extra is not installed ({e.name})") from e
+            if self.warn:
+                self.warn("the semantic extra is not installed; matching by words only")
+            return None
+        if dense is None:
+            message = "the claim vectors were made by another model; run: factcheck embed"
+            if self.semantic:
+                raise InputError(f"{self.path}: {message}")
+            if self.warn:
+                self.warn(f"{message} (matching by words only)")
+        return dense
+
+    def embed(self, progress: Progress | None = None) -> EmbedReport:
+        """Embed the claims that have no vector, or a stale one; drop those of gone claims.
+
+        Holds the writers' lock of the database while it writes, as ``add`` and ``import`` do.
+        """
+        from factcheck.semantic.dense import embed
+        from factcheck.store import locked, real_path
+
+        path = self.vector_path
+        if path is None:
+            raise InputError(
+                "no cache folder for the vectors of a JSON database; set FACTCHECK_CACHE"
+            )
+        encoder = self.encoder()
+        # The SQLite store's vectors are in the database: its writers' lock. A JSON database's
+        # are in the cache (the database may be read-only, e.g. the bundled one): theirs.
+        with locked(real_path(path)):
+            report = embed(self.index, path, encoder, progress=progress)
+        self._matcher = None  # the next search loads the new vectors
+        return report
 
     # --- searching -------------------------------------------------------------------------
 
@@ -293,4 +396,18 @@ class Session:
                 "kind": kind_of(self.path),
             },
             **index.counts(),
+            "semantic": self.semantic_stats(),
+        }
+
+    def semantic_stats(self) -> dict[str, Any]:
+        """How many claims have vectors, of which model (no model or numpy is loaded)."""
+        from factcheck.semantic.stored import vector_count
+
+        path = self.vector_path
+        count, model = vector_count(path)
+        return {
+            "vectors": count,
+            "claims": self.index.size,
+            "model": model,
+            "path": str(path) if count else None,
         }

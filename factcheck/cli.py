@@ -232,6 +232,23 @@ ThresholdOption = Annotated[
     float,
     typer.Option("--threshold", "-t", min=0, max=100, help="Minimum score 0-100 (default 50)."),
 ]
+SemanticOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--semantic/--lexical",
+        help="Fuse sentence-embedding search in (--semantic: required, an error if it cannot "
+        "be; --lexical: words only). Default: when the database has vectors and the model is "
+        "installed.",
+        show_default=False,
+    ),
+]
+ModelDirOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model-dir",
+        help="The embedding model's folder. Default: $FACTCHECK_MODEL_DIR, else the user cache.",
+    ),
+]
 
 
 def env_of(ctx: Any) -> Env:
@@ -283,9 +300,12 @@ def _quiet_pipe(env: Env) -> NoReturn:
     raise typer.Exit(Exit.FOUND)
 
 
-def session_for(env: Env, db: str | None) -> Session:
+def session_for(
+    env: Env, db: str | None, semantic: bool | None = False, model_dir: str | None = None
+) -> Session:
     """The session on the database a command reads (a first index build of a big database
-    shows a bar on a terminal); closed when the command ends."""
+    shows a bar on a terminal); closed when the command ends. ``semantic`` as in
+    ``factcheck.open`` (browsing never needs the model: False)."""
     import factcheck.api
 
     progress = None
@@ -294,7 +314,13 @@ def session_for(env: Env, db: str | None) -> Session:
 
         progress = BuildProgress(env.stderr, "indexing")
     session = factcheck.api.open(
-        db or env.db, environ=env.environ, cache_dir=env.cache_dir(), progress=progress
+        db or env.db,
+        environ=env.environ,
+        cache_dir=env.cache_dir(),
+        progress=progress,
+        semantic=semantic,
+        model_dir=model_dir,
+        warn=lambda message: env.say(f"factcheck: {sanitized(message)}"),
     )
     env.sessions.append(session)
     return session
@@ -331,8 +357,13 @@ def _version(env: Env) -> NoReturn:
 
     path = locate_database(env.db, env.environ)
     try:
+        from factcheck.semantic.stored import vector_count, vector_path
+
         index = open_index(path, env.cache_dir())
-        count = f"{index.size} claims, {kind_of(path)} store"
+        kind = kind_of(path)
+        vectors = vector_count(vector_path(path, kind, env.cache_dir()))[0]
+        embedded = f", {vectors} embedded" if vectors else ""
+        count = f"{index.size} claims, {kind} store{embedded}"
         index.close()
     except FactcheckError:
         count = "database unavailable"
@@ -385,6 +416,8 @@ def search(
     fmt: FormatOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
+    semantic: SemanticOption = None,
+    model_dir: ModelDirOption = None,
 ) -> None:
     """Find the known claims closest to TEXT, with speaker, date, sources and disputes.
 
@@ -395,6 +428,8 @@ def search(
         factcheck search "US drone forced down over the Black Sea" --json
 
         factcheck search "russian jets dumped fuel on a drone" --limit 5 --threshold 30
+
+        factcheck search "Washington and Moscow revive military hotline" --semantic
     """
     from factcheck.output import Document
     from factcheck.render import search_document, write_matches_plain
@@ -405,7 +440,8 @@ def search(
     if not query:
         fail(env, "empty claim text: give the claim to look up")
     with guarded(env):
-        matches = session_for(env, db).search(query, limit=limit, threshold=threshold)
+        session = session_for(env, db, semantic, model_dir)
+        matches = session.search(query, limit=limit, threshold=threshold)
         if matches or out is not Format.text:
 
             def rich(console: Any) -> None:
@@ -447,6 +483,8 @@ def check(
     as_json: JsonOption = False,
     as_jsonl: JsonlOption = False,
     db: DbOption = None,
+    semantic: SemanticOption = None,
+    model_dir: ModelDirOption = None,
 ) -> None:
     """Report each sentence of a text that repeats a known claim, with its line number.
 
@@ -474,7 +512,7 @@ def check(
         raise typer.Exit(Exit.ERROR)
     summary = Summary()
     with guarded(env):
-        session = session_for(env, db)
+        session = session_for(env, db, semantic, model_dir)
 
         def results() -> Iterator[Any]:
             for name in names:
@@ -534,7 +572,8 @@ def _check_one(
         one_per_line=lines,
         show_all=show_all,
         summary=summary,
-        workers=_workers_for(name),
+        # The model is loaded once, in this process: with it, no worker processes.
+        workers=1 if session.matcher.dense is not None else _workers_for(name),
     )
 
 
@@ -970,6 +1009,8 @@ def import_(
         if as_json:
             emit(env, Format.json, Document(report, lambda o: None))
         env.stderr.write(_import_summary(report))
+        if not dry_run:
+            _keep_vectors(env, target)
     raise typer.Exit(Exit.FOUND if report["read"] else Exit.NOT_FOUND)
 
 
@@ -1265,6 +1306,80 @@ def add(
         doc = {"outcome": outcome, "claim": claim.to_dict()}
         emit(env, out, Document(doc, lambda o: o.write(f"{sanitized(claim.id)}\n")))
         env.say(f"factcheck: {outcome} {sanitized(claim.id)} in {sanitized(str(target))}")
+        _keep_vectors(env, target)
+    raise typer.Exit(Exit.FOUND)
+
+
+def _keep_vectors(env: Env, target: Path) -> None:
+    """After a write: if the database has claim vectors, embed what the write added or
+    changed when the model is there; else say how many claims wait for ``embed``."""
+    from factcheck.semantic.stored import vector_count
+
+    session = session_for(env, str(target))
+    if not vector_count(session.vector_path)[0]:
+        return  # never embedded: semantic matching was not asked for
+    try:
+        report = session.embed(_embed_progress(env))
+    except FactcheckError as e:
+        env.say(f"factcheck: claim vectors not updated ({sanitized(str(e))}); run: factcheck embed")
+        return
+    except ImportError:
+        env.say("factcheck: claim vectors not updated (the semantic extra is not installed)")
+        return
+    if report.embedded or report.dropped:
+        env.say(f"factcheck: embedded {report.embedded:,} claims")
+
+
+def _embed_progress(env: Env) -> Callable[[int, int], None] | None:
+    if not env.stderr_isatty:
+        return None
+    from factcheck.term import BuildProgress
+
+    bar = BuildProgress(env.stderr, "embedding claims")
+    return lambda done, total: bar(done, total)
+
+
+@command("embed", "Database")
+def embed(
+    ctx: typer.Context,
+    model_dir: ModelDirOption = None,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Compute sentence-embedding vectors for the claims that lack them (semantic extra).
+
+    Once per database; afterwards import and add embed what they add, and search and check
+    fuse the embedding with word matching. Claims whose text or titles changed are embedded
+    again; interrupted, it goes on from where it stopped. Needs the semantic extra and the
+    model (factcheck model install).
+
+    Examples:
+
+        factcheck --db claims.sqlite embed
+
+        factcheck embed --model-dir ~/models/all-MiniLM-L6-v2 --json
+    """
+    from factcheck.output import Document
+
+    env = env_of(ctx)
+    out = output_format(env, fmt, json=as_json, allowed=(Format.text, Format.json, Format.jsonl))
+    with guarded(env):
+        session = session_for(env, db, True, model_dir)
+        try:
+            report = session.embed(_embed_progress(env))
+        except ImportError as e:
+            fail(env, f"the semantic extra is not installed ({e.name}): "
+                 "pip install 'factcheck[semantic]'")  # fmt: skip
+        doc = report.to_dict()
+
+        def plain(o: TextIO) -> None:
+            o.write(
+                f"{report.claims:,} claims: {report.embedded:,} embedded, {report.kept:,} "
+                f"already had a vector, {report.dropped:,} vectors of removed claims dropped\n"
+            )
+
+        emit(env, out, Document(doc, plain))
     raise typer.Exit(Exit.FOUND)
 
 

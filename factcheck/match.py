@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from rapidfuzz import fuzz, process
 
@@ -64,6 +64,9 @@ class Features(NamedTuple):
     margin: float  # BM25 lead over (or gap to) the best other non-near-duplicate, -1..1,
     # times sqrt(text_coverage): standing out among weak candidates proves nothing
     entity_miss: float  # share of the query's named entities the record does not mention
+    # Cosine of query and record in the sentence-embedding model, when the database has
+    # vectors and the model is loaded (the semantic extra); None for lexical matching.
+    cosine: float | None = None
 
 
 class _Doc(NamedTuple):
@@ -86,13 +89,30 @@ class Candidate(NamedTuple):
 
 
 _DOC_CACHE = 200_000  # candidate documents kept between queries (a few tens of MB at most)
+FUSION_DEPTH = 100  # with vectors: each method's top 100 enters the fusion (MATCHING.md)
+
+
+class Dense(Protocol):
+    """Dense retrieval over the same rows as the index (``factcheck.semantic.dense``)."""
+
+    def search(
+        self, text: str, k: int, exclude: Collection[int] = ()
+    ) -> list[tuple[int, float]]: ...
+
+    def cosines(self, text: str, rowids: Sequence[int]) -> dict[int, float]: ...
 
 
 class Matcher:
-    """Match queries against one index. Holds per-index lookups (aliases, df cache)."""
+    """Match queries against one index. Holds per-index lookups (aliases, df cache).
 
-    def __init__(self, index: Index) -> None:
+    With ``dense`` (the semantic extra's vectors of the same rows), candidates are BM25's and
+    the embedding's top ``FUSION_DEPTH`` fused by a rule fixed in advance, and the score adds
+    the cosine to its features (a model fitted with it: ``_SEMANTIC_WEIGHTS``).
+    """
+
+    def __init__(self, index: Index, dense: Dense | None = None) -> None:
         self.index = index
+        self.dense = dense
         self.speakers = index.speakers
         # Terms of each speaker's canonical name: added to a query that names them.
         self._canonical_terms = {sp.name: frozenset(terms(sp.name)) for sp in self.speakers}
@@ -248,9 +268,13 @@ class Matcher:
     ) -> list[Candidate]:
         """The ``depth`` best records by BM25, each with its features and calibrated score,
         in BM25 order (``find`` re-ranks them); rows in ``exclude`` are left out."""
-        found = self.index.candidates(self.retrieval_terms(query), depth + len(exclude))
-        if exclude:
-            found = [(r, s) for r, s in found if r not in exclude][:depth]
+        cosine: dict[int, float] | None = None
+        if self.dense is None:
+            found = self.index.candidates(self.retrieval_terms(query), depth + len(exclude))
+            if exclude:
+                found = [(r, s) for r, s in found if r not in exclude][:depth]
+        else:
+            found, cosine = self._fused(query, depth, exclude)
         self._load_documents([r for r, _ in found])
         docs = [self._docs[r] for r, _ in found]
         sets = [d.terms | d.title for d in docs]
@@ -263,8 +287,30 @@ class Matcher:
                     rival = other
                     break
             f = self.features(query, docs[i], bm25, rival)
+            if cosine is not None:
+                f = f._replace(cosine=cosine.get(rowid, 0.0))
             out.append(Candidate(rowid, bm25, f, score(f)))
         return out
+
+    def _fused(
+        self, query: Query, depth: int, exclude: Collection[int]
+    ) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """The ``depth`` best rows of BM25 and the embedding fused, in BM25 order (a row only
+        the embedding found has BM25 0), and the cosine of each."""
+        from factcheck.semantic.fusion import weighted_fusion
+
+        assert self.dense is not None
+        lexical = self.index.candidates(self.retrieval_terms(query), FUSION_DEPTH + len(exclude))
+        lexical = [(r, s) for r, s in lexical if r not in exclude][:FUSION_DEPTH]
+        dense = self.dense.search(query.text, FUSION_DEPTH, exclude)
+        chosen = weighted_fusion(lexical, dense, depth=FUSION_DEPTH)[:depth]
+        cosine = {f.key: f.cosine for f in chosen if f.cosine is not None}
+        missing = [f.key for f in chosen if f.cosine is None]
+        if missing:  # BM25 found them, the embedding's top did not: ask for their cosine
+            cosine.update(self.dense.cosines(query.text, missing))
+        bm25 = dict(lexical)
+        found = sorted(((f.key, bm25.get(f.key, 0.0)) for f in chosen), key=lambda x: -x[1])
+        return found, cosine
 
     def find(
         self,
@@ -380,6 +426,9 @@ class Matcher:
 # transforms in ``score``) fitted by ``python benchmarks/realdata.py --fit`` on four fifths of
 # the CheckThat! tweets (with and without their answer in the database) and our quality set.
 _WEIGHTS = (-5.743, 2.530, 0.963, 0.677, 2.156, 8.849, -1.561)
+# The same with the cosine as a seventh input, fitted the same way with
+# ``python benchmarks/realdata.py --fit --semantic`` (fused candidates, the shared model).
+_SEMANTIC_WEIGHTS = (-5.743, 2.530, 0.963, 0.677, 2.156, 8.849, -1.561, 0.0)
 
 
 # A record of the speaker a query names as its claimant ("Moscow denied ...") comes first when
@@ -393,8 +442,9 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def transformed(f: Features) -> tuple[float, ...]:
-    """The model's inputs: square roots spread the coverages' high end, where matches are."""
-    return (
+    """The model's inputs: square roots spread the coverages' high end, where matches are;
+    the cosine, when there is one, comes last as it is."""
+    lexical = (
         f.evidence,
         math.sqrt(f.query_coverage),
         math.sqrt(f.text_coverage),
@@ -402,10 +452,13 @@ def transformed(f: Features) -> tuple[float, ...]:
         f.margin,
         f.entity_miss,
     )
+    return lexical if f.cosine is None else (*lexical, f.cosine)
 
 
-def score(f: Features, weights: Sequence[float] = _WEIGHTS) -> float:
+def score(f: Features, weights: Sequence[float] | None = None) -> float:
     """Calibrated 0-100 confidence that the record states the queried claim."""
+    if weights is None:
+        weights = _WEIGHTS if f.cosine is None else _SEMANTIC_WEIGHTS
     z = weights[0] + sum(w * x for w, x in zip(weights[1:], transformed(f), strict=True))
     return 100.0 / (1.0 + math.exp(-z))  # unrounded: ranks use it, matches show one decimal
 

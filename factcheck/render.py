@@ -268,6 +268,12 @@ def write_stats_plain(out: TextIO, doc: dict[str, Any]) -> None:
     kind = f"    store: {db['kind']}" if "kind" in db else ""
     out.write(f"version: {db['version']}    size: {db['bytes']:,} bytes{kind}\n")
     out.write(f"claims: {doc['claims']:,} ({doc['dated']:,} dated)    speakers: {db['speakers']}\n")
+    sem = doc.get("semantic")
+    if sem and sem["vectors"]:
+        model = str(sem["model"] or "").split(";")[0]
+        out.write(f"semantic: {sem['vectors']:,} of {sem['claims']:,} claims embedded ({model})\n")
+    elif sem is not None:
+        out.write("semantic: not embedded (words only; see factcheck embed)\n")
     for title, key in (("status", "by_status"), ("speaker", "by_speaker"), ("tag", "by_tag")):
         counts = doc[key]
         top = list(counts.items())[:10]

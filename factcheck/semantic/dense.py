@@ -1,0 +1,267 @@
+"""Claim vectors stored with a database, kept in step with it, and searched beside BM25.
+
+Where the vectors live: a SQLite database holds them in its own file (tables
+``claim_vectors`` and ``vector_meta``); a JSON database in a SQLite file of the same tables
+next to its index cache (``vectors-<name>-<hash of its real path>.sqlite``), since the JSON
+file itself is for people to read and edit.
+
+Each row is keyed by claim id and carries a **content key**: a hash of the claim's indexed
+text and title terms (what the index holds for it, so checking a key needs no JSON decoding).
+``embed`` re-embeds a claim whose key changed, embeds the new ones and drops the vectors of
+claims that are gone; vectors of another model (``model.model_id``) are all replaced. A stale
+vector is never used: a search checks the key of every dense hit against the index first.
+
+What is embedded is the claim's text and its sources' titles (``embed_text``), as for BM25's
+title field: a fact-check's headline often says what its claim leaves implicit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from factcheck.errors import DatabaseError
+from factcheck.semantic import vectors
+from factcheck.semantic.stored import SCHEMA, content_key
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from factcheck.index import Index
+    from factcheck.model import Claim
+    from factcheck.semantic.encoder import Encoder
+
+Progress = Callable[[int, int], None]
+
+BATCH = 256  # claims embedded and committed at a time: an interrupted embed keeps its work
+SEARCH_DEPTH = 100  # dense hits fused with BM25's (fusion.DEPTH)
+
+
+def embed_text(claim: Claim) -> str:
+    """What is embedded for a claim: its text, then the names (titles) of its sources."""
+    titles = [s.name for s in claim.sources if s.name]
+    return " ".join([claim.text, *titles])
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedReport:
+    """What ``embed`` did: claims in the index, vectors computed, kept as they were, dropped."""
+
+    claims: int
+    embedded: int
+    kept: int
+    dropped: int
+    model: str
+    path: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "claims": self.claims,
+            "embedded": self.embedded,
+            "kept": self.kept,
+            "dropped": self.dropped,
+            "model": self.model,
+            "path": self.path,
+        }
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def embed(
+    index: Index,
+    path: Path,
+    encoder: Encoder,
+    *,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+) -> EmbedReport:
+    """Bring the vectors at ``path`` in step with ``index``: embed what is new or changed.
+
+    Commits every ``batch`` claims, so an interrupted run keeps what it did and the next one
+    goes on from there. The caller holds the database's writers' lock.
+    """
+    from factcheck.store.records import decode_claim
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = _connect(path)
+    try:
+        row = conn.execute("SELECT value FROM vector_meta WHERE key = 'model'").fetchone()
+        conn.execute("BEGIN IMMEDIATE")
+        if row is None or row[0] != encoder.model_id:
+            conn.execute("DELETE FROM claim_vectors")  # another model's vectors are no use
+            conn.execute(
+                "INSERT OR REPLACE INTO vector_meta VALUES ('model', ?), ('format', ?)",
+                (encoder.model_id, vectors.FORMAT),
+            )
+        have = dict(conn.execute("SELECT id, key FROM claim_vectors"))
+        conn.execute("COMMIT")
+        todo: list[tuple[str, int, int]] = []  # (id, key, rowid)
+        seen = 0
+        for rowid, claim_id, text_terms, title_terms in index.conn.execute(
+            "SELECT rowid, id, text_terms, title_terms FROM docs ORDER BY rowid"
+        ):
+            seen += 1
+            key = content_key(text_terms, title_terms)
+            if have.pop(claim_id, None) != key:
+                todo.append((claim_id, key, rowid))
+        if have:  # claims no longer in the database
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("DELETE FROM claim_vectors WHERE id = ?", [(i,) for i in have])
+            conn.execute("COMMIT")
+        done = 0
+        for start in range(0, len(todo), batch):
+            part = todo[start : start + batch]
+            texts = [embed_text(decode_claim(_claim_json(index, r))) for _, _, r in part]
+            matrix = vectors.quantize(encoder.encode(texts))
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT OR REPLACE INTO claim_vectors VALUES (?, ?, ?)",
+                [(i, k, vectors.to_blob(matrix, n)) for n, (i, k, _) in enumerate(part)],
+            )
+            conn.execute("COMMIT")
+            done += len(part)
+            if progress:
+                progress(done, len(todo))
+        return EmbedReport(
+            seen, len(todo), seen - len(todo), len(have), encoder.model_id, str(path)
+        )
+    except sqlite3.Error as e:
+        raise DatabaseError(f"{path}: cannot store vectors: {e}") from e
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
+
+
+def _claim_json(index: Index, rowid: int) -> str:
+    (raw,) = index.conn.execute("SELECT claim FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+    return str(raw)
+
+
+class DenseIndex:
+    """The stored vectors of one index, in memory as int8, searched exactly (see ``vectors``).
+
+    ``search`` and ``cosines`` embed the query once (the last query's vector is kept).
+    """
+
+    def __init__(
+        self,
+        index: Index,
+        encoder: Encoder,
+        rowids: NDArray[np.int64],
+        keys: NDArray[np.int64],
+        matrix: vectors.VectorMatrix,
+    ) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.rowids = rowids
+        self.keys = keys
+        self.matrix = matrix
+        self._position = {int(r): n for n, r in enumerate(rowids.tolist())}
+        self._last: tuple[str, NDArray[np.float32]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rowids)
+
+    @classmethod
+    def load(cls, index: Index, path: Path, encoder: Encoder) -> DenseIndex | None:
+        """The vectors at ``path`` for ``index``, or None if there are none for this model."""
+        if not path.is_file():
+            return None
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return None
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "claim_vectors" not in tables:
+                return None
+            row = conn.execute("SELECT value FROM vector_meta WHERE key = 'model'").fetchone()
+            if row is None or row[0] != encoder.model_id:
+                return None
+            stored = conn.execute("SELECT id, key, code FROM claim_vectors").fetchall()
+        except sqlite3.Error as e:
+            raise DatabaseError(f"{path}: cannot read vectors: {e}") from e
+        finally:
+            conn.close()
+        where = dict(index.conn.execute("SELECT id, rowid FROM docs"))
+        rows = [(where[i], k, c) for i, k, c in stored if i in where]
+        if not rows:
+            return None
+        rows.sort()
+        matrix = vectors.from_blobs((c for _, _, c in rows), encoder.dim)
+        return cls(
+            index,
+            encoder,
+            np.fromiter((r for r, _, _ in rows), dtype=np.int64, count=len(rows)),
+            np.fromiter((k for _, k, _ in rows), dtype=np.int64, count=len(rows)),
+            matrix,
+        )
+
+    def _query(self, text: str) -> NDArray[np.float32]:
+        if self._last is None or self._last[0] != text:
+            self._last = (text, self.encoder.encode_one(text))
+        return self._last[1]
+
+    def search(
+        self, text: str, k: int = SEARCH_DEPTH, exclude: Collection[int] = ()
+    ) -> list[tuple[int, float]]:
+        """The ``k`` rows closest to ``text`` as (row id, cosine), best first; stale vectors
+        (the claim changed since it was embedded) and rows in ``exclude`` are left out."""
+        ids, cos = vectors.top_k(self.matrix, self._query(text), k + len(exclude))
+        hits = [
+            (int(self.rowids[i]), float(c), int(self.keys[i]))
+            for i, c in zip(ids.tolist(), cos.tolist(), strict=True)
+            if int(self.rowids[i]) not in exclude
+        ][:k]
+        fresh = self._fresh({r: key for r, _, key in hits})
+        return [(r, c) for r, c, _ in hits if r in fresh]
+
+    def cosines(self, text: str, rowids: Sequence[int]) -> dict[int, float]:
+        """The cosine of ``text`` with each of ``rowids`` that has a fresh vector."""
+        known = [r for r in rowids if r in self._position]
+        if not known:
+            return {}
+        positions = [self._position[r] for r in known]
+        cos = vectors.scores(self.matrix, self._query(text), rows=positions)
+        fresh = self._fresh({r: int(self.keys[p]) for r, p in zip(known, positions, strict=True)})
+        return {r: float(c) for r, c in zip(known, cos.tolist(), strict=True) if r in fresh}
+
+    def _fresh(self, keys: dict[int, int]) -> set[int]:
+        """Which of these rows' stored keys still match what the index holds for them."""
+        if not keys:
+            return set()
+        marks = ",".join("?" * len(keys))
+        rows = self.index.conn.execute(
+            f"SELECT rowid, text_terms, title_terms FROM docs WHERE rowid IN ({marks})",
+            list(keys),
+        )
+        return {r for r, text, title in rows if content_key(text, title) == keys[r]}
+
+
+def iter_missing(index: Index, path: Path) -> Iterator[str]:
+    """Ids of claims without a fresh vector at ``path`` (for ``stats`` and tests)."""
+    have: dict[str, int] = {}
+    if path.is_file():
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            have = dict(conn.execute("SELECT id, key FROM claim_vectors"))
+        except sqlite3.Error:
+            have = {}
+        finally:
+            conn.close()
+    for claim_id, text, title in index.conn.execute(
+        "SELECT id, text_terms, title_terms FROM docs ORDER BY rowid"
+    ):
+        if have.get(claim_id) != content_key(text, title):
+            yield claim_id

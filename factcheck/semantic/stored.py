@@ -1,0 +1,51 @@
+"""Where a database's claim vectors live and how many there are: standard library only, so
+the core can ask without importing numpy or the model (see ``dense`` for the rest)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS vector_meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS claim_vectors(id TEXT PRIMARY KEY, key INTEGER NOT NULL,
+                                         code BLOB NOT NULL) WITHOUT ROWID;
+"""
+
+
+def content_key(text_terms: str, title_terms: str) -> int:
+    """A signed 64-bit hash of what the index holds for a claim (fits an SQLite INTEGER)."""
+    digest = hashlib.blake2b(f"{text_terms}\x1f{title_terms}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def vector_path(db_path: Path, kind: str, cache_dir: Path | None) -> Path | None:
+    """The file that holds (or would hold) the vectors of the database at ``db_path``."""
+    if kind == "sqlite":
+        return db_path
+    if cache_dir is None:
+        return None
+    real = os.path.realpath(db_path)
+    tag = hashlib.sha1(real.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return cache_dir / f"vectors-{db_path.stem[:40]}-{tag}.sqlite"
+
+
+def vector_count(path: Path | None) -> tuple[int, str | None]:
+    """(vectors stored, model id) without numpy or the model: (0, None) when there are none."""
+    if path is None or not path.is_file():
+        return 0, None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "claim_vectors" not in tables:
+                return 0, None
+            (count,) = conn.execute("SELECT count(*) FROM claim_vectors").fetchone()
+            row = conn.execute("SELECT value FROM vector_meta WHERE key = 'model'").fetchone()
+            return int(count), row[0] if row else None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0, None
