@@ -32,7 +32,8 @@ Behaviour, with defaults in ``FetchOptions``:
   ``Retry-After`` header asks (seconds or an HTTP date). A server asking for more than
   ``max_wait`` (60 s) fails at once, naming the wait: retrying sooner would only be refused
   again. Connection refused is not retried (nothing listens there), nor are DNS names that do
-  not exist, certificate failures or 4xx. ``sleep`` is injectable so tests never wait.
+  not exist, certificate failures or 4xx. The error after the last retry says how many
+  attempts were made. ``sleep`` is injectable so tests never wait.
 - **Encoding**: ``Accept-Encoding: gzip, deflate`` is sent (``identity`` for downloads, so that
   byte ranges mean file bytes) and the body is decoded as it streams.
 - **Identity**: ``User-Agent: factcheck/<version>``.
@@ -606,7 +607,18 @@ def _with_retries(opts: FetchOptions, attempt: Callable[[], T]) -> T:
             return attempt()
         except _Retry as r:
             if tries >= opts.retries:
-                raise r.error from None
+                if not tries:
+                    raise r.error from None
+                # Say that it was retried: otherwise a 1 s --timeout taking 11 s is a puzzle.
+                e = r.error
+                raise FetchError(
+                    f"{e.message}; gave up after {tries + 1} attempts",
+                    e.url,
+                    e.kind,
+                    status=e.status,
+                    hint=e.hint,
+                    body=e.body,
+                ) from None
             wait = r.wait
             if wait is None:
                 wait = min(opts.backoff * 2**tries, opts.max_wait)

@@ -545,7 +545,7 @@ def test_503_retries_exhausted(server: Server) -> None:
     assert sleeps == [0.5, 1.0]  # exponential backoff
     assert len(server.seen) == 3
     assert (info.value.kind, info.value.status) == (Failure.HTTP, 503)
-    assert info.value.message == "HTTP 503 Service Unavailable"
+    assert info.value.message == "HTTP 503 Service Unavailable; gave up after 3 attempts"
 
 
 def test_unusable_retry_after_falls_back_on_backoff(server: Server) -> None:
@@ -578,7 +578,9 @@ def test_body_cut_short_is_retried_then_reported(server: Server) -> None:
     with pytest.raises(FetchError) as info:
         fetch(server.url("/short"), options=options(sleeps, retries=1))
     assert info.value.kind is Failure.CONNECTION
-    assert info.value.message == "connection closed after 500 of 1,000 bytes"
+    assert info.value.message == (
+        "connection closed after 500 of 1,000 bytes; gave up after 2 attempts"
+    )
     assert len(server.seen) == 2
 
 
@@ -1046,7 +1048,8 @@ def test_api_quota_after_retries(server: Server) -> None:
         )
     assert_no_key(info.value)
     assert info.value.message == (
-        "HTTP 429 Too Many Requests: Quota exceeded for quota metric 'Queries'."
+        "HTTP 429 Too Many Requests; gave up after 2 attempts: "
+        "Quota exceeded for quota metric 'Queries'."
     )
     assert sleeps == [1.0]
 
