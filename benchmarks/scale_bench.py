@@ -1,46 +1,62 @@
-"""The million-claim benchmark: import, index build and query time on claims built from LIAR.
+"""The million-claim benchmark: import, index build, queries, add and browsing, for both stores.
 
-    python benchmarks/scale_bench.py                      # 1,000,000 claims, 10 query runs
-    python benchmarks/scale_bench.py --claims 100000      # a quick run (under a minute)
+    python benchmarks/scale_bench.py                      # 1,000,000 claims, both stores
+    python benchmarks/scale_bench.py --store sqlite       # only the SQLite store
+    python benchmarks/scale_bench.py --claims 100000      # a quick run (a few minutes)
     python benchmarks/scale_bench.py --workdir /tmp/fc-scale --keep   # keep the files
 
 Needs the shared data folder (``../shared/data`` next to this checkout, or ``--data``); without
 it the script says so and exits 0. Everything it writes goes to ``--workdir`` (absent or empty;
 default a fresh temporary directory), removed at the end unless ``--keep``; never into the
-repository. The full run takes about 7 minutes, 1.2 GB of disk and 3.5 GB of RAM at its peak.
+repository. The full run for both stores takes about 25 minutes on a loaded 2-core machine,
+2 GB of disk and 3.5 GB of RAM at its peak (the JSON store's import and index build).
 
-Steps, each timed, with the peak RSS of the process that does the work:
+Every command is a child process started by a small launcher that reports its wall time and
+peak RSS (``os.wait4``); short commands are timed ``--runs`` times (median) interleaved with
+the baseline ``python -c "import typer, rich, rapidfuzz"``, and their figures are also given
+as a ratio to that baseline measured in the same run (the machine is shared).
+
+Steps, for each store (``--store json|sqlite|both``):
 
 0. Byte-compile the package, and again before each step (this environment sets
    PYTHONDONTWRITEBYTECODE=1; without .pyc files every subprocess would recompile our sources
    while the baseline's load from .pyc). If a source file changes during the run (others may
    be editing the package), the output ends with a warning naming it.
-1. Generate ``claims.jsonl``: N records in our schema from LIAR's 12,836 statements
-   (train/valid/test, read with csv.QUOTE_NONE), replicated with a fixed seed. Replica k of
-   statement n has id ``liar-<n>-r<k>``; replica 0 keeps the statement's text and speaker.
-   The others are perturbed: figures and years changed (each with odds 0.8; when none is, one
-   typo), light synonym and typo noise, "Says" added or dropped, the speaker swapped within
-   the same party. Every record gets a random partial date 2007-2020, status from the label
-   (true/mostly-true: undisputed, else disputed), the label as verdict, the subjects and
-   party as tags and PolitiFact as source. Records are written in a shuffled order, so no
-   replica wins ties by coming first.
-2. Import: ``python -m factcheck import claims.jsonl --db big.json --format jsonl``. If that
-   command does not exist (yet), the same work through the core API (jsonl reader ->
-   ``merge.merge`` into an empty Database -> ``store.write_database``) in a child process, so
-   its time and peak RSS are measured the same way; the notes say which path ran.
-3. Index build: the first ``python -m factcheck --db big.json "..." --json`` with an empty
-   ``FACTCHECK_CACHE`` (it builds the cached FTS5 index).
-4. Query: the median of R runs of the same command with the cache warm, a different LIAR
-   statement each run, interleaved with the baseline ``python -c "import typer, rich,
-   rapidfuzz"``; the ratio and the peak RSS of a query.
-5. Recall@1 of 50 sampled original statements, in-process on the cached index with the CLI's
-   default limit (3): a hit when the top match's text normalises equal to the query (replica 0,
-   or a record with equal text); the notes also give the hits with limit=1.
+1. Generate ``claims.jsonl`` (once for both stores): N records in our schema from LIAR's
+   12,836 statements (train/valid/test, read with csv.QUOTE_NONE), replicated with a fixed
+   seed. Replica k of statement n has id ``liar-<n>-r<k>``; replica 0 keeps the statement's
+   text and speaker. The others are perturbed: figures and years changed (each with odds 0.8;
+   when none is, one typo), light synonym and typo noise, "Says" added or dropped, the
+   speaker swapped within the same party. Every record gets a random partial date 2007-2020,
+   status from the label (true/mostly-true: undisputed, else disputed), the label as verdict,
+   the subjects and party as tags and PolitiFact as source. Records are written in a
+   shuffled order, so no replica wins ties by coming first.
+2. Import: ``python -m factcheck import claims.jsonl --db big.json|big.sqlite --format
+   jsonl`` (wall time, peak RSS). For the JSON store, if that command does not exist (yet),
+   the same work through the core API (jsonl reader -> ``merge.merge`` into an empty Database
+   -> ``store.write_database``) in a child process; the notes say which path ran.
+3. First query: ``python -m factcheck --db DB "..." --json`` with an empty ``FACTCHECK_CACHE``
+   (the JSON store builds its cached FTS5 index here; the SQLite store is its own index).
+4. Query: the median of R runs with the cache warm, a different LIAR statement each run,
+   interleaved with the baseline; the ratio and the peak RSS of a query.
+5. ``add "..." --speaker X`` (a new claim each run; median of ``--add-runs`` for SQLite, one
+   run for JSON, whose add rewrites the whole file), each followed by a first query after it
+   (the JSON store rebuilds its index there): wall, peak RSS, ratio to the baseline.
+6. ``disputed --jsonl`` and ``list --speaker X --jsonl`` (X: LIAR's most frequent speaker),
+   output read through a pipe: time to the first line and records/s (lines over the time
+   after the first line; median of R runs for SQLite, one for JSON).
+7. ``stats`` and ``list --search TEXT --jsonl``: median of R runs (one for JSON).
+8. Recall@1 of 50 sampled original statements, in-process on the index with the CLI's
+   default limit (3): a hit when the top match's text normalises equal to the query (replica
+   0, or a record with equal text); the notes also give the hits with limit=1.
    Misses are classed (see ``recall``): "same terms" (the top differs from the statement only
    in words the matcher drops or folds), "tied" (same score, other terms) or "outranked";
    "with ties" counts hits plus the first two.
 
-Targets: import <= 3 min, query <= 3x the baseline, query peak RSS <= 300 MB.
+Targets (issue 11): JSON: import <= 3 min, query <= 3x the baseline, query peak RSS <= 300 MB.
+SQLite at 1M: import <= 60 s at <= 300 MB; ``add`` <= 0.5 s and <= 100 MB; the first query
+after it <= 2x the baseline; ``disputed --jsonl`` and ``list --speaker X`` first line within
+0.3 s and >= 100k records/s; ``stats`` <= 1 s; ``list --search`` <= 1 s.
 """
 
 from __future__ import annotations
@@ -58,7 +74,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -86,6 +102,17 @@ RECALL_SAMPLE = 50
 IMPORT_TARGET_S = 180.0
 QUERY_RATIO_TARGET = 3.0
 QUERY_RSS_TARGET_MB = 300.0
+# The SQLite store's targets (issue 11).
+SQLITE_IMPORT_S = 60.0
+SQLITE_IMPORT_MB = 300.0
+ADD_S = 0.5
+ADD_MB = 100.0
+AFTER_ADD_RATIO = 2.0
+FIRST_LINE_S = 0.3
+RECORDS_PER_S = 100_000
+STATS_S = 1.0
+SEARCH_S = 1.0
+SEARCH_TEXT = "unemployment rate"
 BASELINE = [sys.executable, "-c", "import typer, rich, rapidfuzz"]
 # What the CLI says when it has no `import` command: typer/click's usage errors (exit 2).
 NO_COMMAND = re.compile(r"No such (command|option)|unexpected extra argument", re.IGNORECASE)
@@ -297,40 +324,64 @@ class Run(NamedTuple):
     rc: int
     stdout: str
     stderr: str
+    first_line: float = 0.0  # streamed runs: seconds to the first line of output
+    lines: int = 0  # streamed runs: lines of output
 
 
 # Peak RSS needs care: Linux records a child's ru_maxrss including the memory of the process
 # it was forked from (the old address space's high-water mark is kept at exec), so a child of
 # this script, which holds a million dedupe keys, would "use" 140 MB before running a line.
 # Commands are therefore started by this small launcher (python -I -S, ~10 MB), which forks,
-# execs, waits with os.wait4 and writes "seconds maxrss_kib exit_code" to a file.
+# execs, waits with os.wait4 and writes "seconds maxrss_kib exit_code" to a file. With
+# "stream" it reads the child's output through a pipe itself (as a consumer of --jsonl would),
+# notes when the first line came and counts the lines; only the first 4 KB are kept.
 LAUNCHER = """
 import os, sys, time
-report, cmd = sys.argv[1], sys.argv[2:]
+report, mode, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
 start = time.perf_counter()
+first, lines, head = 0.0, 0, b""
+if mode == "stream":
+    r, w = os.pipe()
 pid = os.fork()
 if pid == 0:
     try:
+        if mode == "stream":
+            os.dup2(w, 1)
+            os.close(r)
+            os.close(w)
         os.execvp(cmd[0], cmd)
     finally:
         os._exit(127)
+if mode == "stream":
+    os.close(w)
+    while chunk := os.read(r, 1 << 16):
+        if not lines and b"\\n" in chunk:
+            first = time.perf_counter() - start
+        lines += chunk.count(b"\\n")
+        if len(head) < 4096:
+            head += chunk[: 4096 - len(head)]
+    os.close(r)
+    sys.stdout.buffer.write(head)
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
 with open(report, "w") as f:
-    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)} {first} {lines}")
 """
 
 
-def run(cmd: Sequence[str], env: dict[str, str] | None = None) -> Run:
-    """Run ``cmd`` through LAUNCHER: its wall time, peak RSS, exit code and output."""
+def run(cmd: Sequence[str], env: dict[str, str] | None = None, *, stream: bool = False) -> Run:
+    """Run ``cmd`` through LAUNCHER: its wall time, peak RSS, exit code and output (with
+    ``stream``: the time to its first line and its number of lines, and only the first 4 KB
+    of its output)."""
     with (
         tempfile.TemporaryFile() as out,
         tempfile.TemporaryFile() as err,
         tempfile.NamedTemporaryFile("r", suffix=".rusage") as report,
     ):
-        launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, report.name, *cmd]
+        mode = "stream" if stream else "plain"
+        launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, report.name, mode, *cmd]
         subprocess.run(launcher, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        seconds, maxrss, rc = report.read().split()
+        seconds, maxrss, rc, first, lines = report.read().split()
         out.seek(0)
         err.seek(0)
         return Run(
@@ -339,6 +390,8 @@ def run(cmd: Sequence[str], env: dict[str, str] | None = None) -> Run:
             int(rc),
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
+            float(first),
+            int(lines),
         )
 
 
@@ -376,6 +429,9 @@ def import_step(jsonl: Path, db: Path, env: dict[str, str]) -> tuple[Run, str, l
     r = run([*cli, "--format", "jsonl"], env)
     if r.rc == 0 and db.is_file():
         return r, "CLI `factcheck import`", notes
+    if db.suffix == ".sqlite":  # no fallback: the core API's fallback writes JSON
+        notes.append(f"`factcheck import` FAILED (exit {r.rc}): {last_line(r.stderr)}")
+        return r, "CLI `factcheck import`", notes
     if r.rc == 2 and NO_COMMAND.search(r.stderr):
         notes.append(f"`factcheck import` not available: {last_line(r.stderr)}")
     else:
@@ -402,6 +458,10 @@ def compile_package() -> dict[str, int]:
 
 def query_cmd(db: Path, text: str) -> list[str]:
     return [sys.executable, "-m", "factcheck", "--db", str(db), text, "--json"]
+
+
+def cli_cmd(db: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "factcheck", "--db", str(db), *args]
 
 
 def top_text(r: Run) -> str | None:
@@ -498,6 +558,15 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=1_000_000, help="how many claims")
     parser.add_argument("--runs", type=int, default=10, help="timed query runs (at least 10)")
     parser.add_argument(
+        "--store", choices=("json", "sqlite", "both"), default="both", help="which store(s)"
+    )
+    parser.add_argument(
+        "--add-runs", type=int, default=5, help="SQLite add runs (each then a first query)"
+    )
+    parser.add_argument(
+        "--browse-runs", type=int, default=5, help="SQLite runs of each browsing command"
+    )
+    parser.add_argument(
         "--workdir", type=Path, help="an absent or empty directory to use (default: a temp dir)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the workdir")
@@ -532,8 +601,18 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
 
+Step = tuple[str, str, str, str, str]  # step, time, peak RSS, target, result
+
+
+def most_frequent_speaker(rows: Sequence[Row]) -> str:
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.speaker] = counts.get(row.speaker, 0) + 1
+    return max(counts, key=lambda name: (counts[name], name))
+
+
 def bench(args: argparse.Namespace, liar: Path, work: Path) -> None:
-    steps: list[tuple[str, str, str, str, str]] = []  # step, time, peak RSS, target, status
+    steps: list[Step] = []
     notes: list[str] = []
 
     def say(message: str) -> None:
@@ -543,18 +622,8 @@ def bench(args: argparse.Namespace, liar: Path, work: Path) -> None:
     sources = compile_package()
     steps.append(("byte-compile factcheck", f"{time.perf_counter() - start:.1f} s", "-", "-", ""))
 
-    def finish() -> None:
-        current = compile_package()
-        changed = sorted(name for name, t in current.items() if sources.get(name) != t)
-        if changed:
-            notes.append(
-                f"WARNING: factcheck sources changed during the run ({', '.join(changed)}):"
-                " the figures may mix versions"
-            )
-        print_table(steps, notes)
-
     rows = read_liar(liar)
-    jsonl, db, cache = work / "claims.jsonl", work / "big.json", work / "cache"
+    jsonl = work / "claims.jsonl"
     say(f"workdir {work}; generating {args.claims:,} claims from {len(rows):,} LIAR statements")
     start = time.perf_counter()
     info = generate(rows, args.claims, jsonl)
@@ -564,56 +633,81 @@ def bench(args: argparse.Namespace, liar: Path, work: Path) -> None:
         f" {info['statements']:,} statements; {info['duplicates']:,} perturbed replicas still"
         f" duplicate another after {ATTEMPTS} draws), {mb(jsonl)}"
     )
+    stores = ("json", "sqlite") if args.store == "both" else (args.store,)
+    for kind in stores:
+        bench_store(kind, args, rows, jsonl, work, steps, notes, say)
+    current = compile_package()
+    changed = sorted(name for name, t in current.items() if sources.get(name) != t)
+    if changed:
+        notes.append(
+            f"WARNING: factcheck sources changed during the run ({', '.join(changed)}):"
+            " the figures may mix versions"
+        )
+    print_table(steps, notes)
 
+
+def bench_store(
+    kind: str,
+    args: argparse.Namespace,
+    rows: list[Row],
+    jsonl: Path,
+    work: Path,
+    steps: list[Step],
+    notes: list[str],
+    say: Callable[[str], None],
+) -> None:
+    """Every step for one store (see the module docstring), appended to ``steps``."""
+    sqlite = kind == "sqlite"
+    db, cache = work / f"big.{kind}", work / f"cache-{kind}"
     env = {**os.environ, "FACTCHECK_CACHE": str(cache)}
     env.pop("FACTCHECK_DB", None)
-    say("importing ...")
+
+    def step(name: str, figure: str, rss: str, target: str, result: str) -> None:
+        steps.append((f"{kind}: {name}", figure, rss, target, result))
+        cells = (figure, rss, target, result)
+        say(f"  {kind}: {name}: {', '.join(c for c in cells if c and c != '-')}")
+
+    say(f"{kind}: importing ...")
     compile_package()  # files edited since the last step are compiled again
     r, path, import_notes = import_step(jsonl, db, env)
-    notes += import_notes
-    notes.append(f"import path: {path}")
+    notes += [f"{kind}: {n}" for n in import_notes]
+    notes.append(f"{kind}: import path: {path}")
     if last_line(r.stdout or r.stderr):
-        notes.append(f"import said: {last_line(r.stdout or r.stderr)}")
-    steps.append(
-        (
-            "import",
-            f"{r.seconds:.1f} s",
-            f"{r.rss_mb:,.0f} MB",
-            f"<= {IMPORT_TARGET_S:.0f} s",
-            status(r.rc == 0 and r.seconds <= IMPORT_TARGET_S)
-            + (f" ({r.seconds / IMPORT_TARGET_S:.2f}x)" if r.seconds > IMPORT_TARGET_S else ""),
-        )
-    )
+        notes.append(f"{kind}: import said: {last_line(r.stdout or r.stderr)}")
+    if sqlite:
+        target = f"<= {SQLITE_IMPORT_S:.0f} s, <= {SQLITE_IMPORT_MB:.0f} MB"
+        ok = r.rc == 0 and r.seconds <= SQLITE_IMPORT_S and r.rss_mb <= SQLITE_IMPORT_MB
+    else:
+        target = f"<= {IMPORT_TARGET_S:.0f} s"
+        ok = r.rc == 0 and r.seconds <= IMPORT_TARGET_S
+    step("import", f"{r.seconds:.1f} s", f"{r.rss_mb:,.0f} MB", target, status(ok))
     if r.rc != 0 or not db.is_file():
-        finish()
         return
-    notes.append(f"big.json: {mb(db)}")
+    notes.append(f"{kind}: {db.name}: {mb(db)}")
 
     rng = random.Random(SEED + 1)
     originals = [row for row in rows[: args.claims] if not row.text.startswith("-")]
     queries = rng.sample(originals, max(args.runs, 10) + 1)
 
-    say("building the index (first query, empty cache) ...")
-    compile_package()  # files edited since the last step are compiled again
+    say(f"{kind}: first query ({'no index to build' if sqlite else 'builds the index'}) ...")
+    compile_package()
     r = run(query_cmd(db, queries[0].text), env)
     cache_files = list(cache.glob("*.sqlite")) if cache.is_dir() else []
-    steps.append(
-        (
-            "index build (first query)",
-            f"{r.seconds:.1f} s",
-            f"{r.rss_mb:,.0f} MB",
-            "-",
-            status(r.rc in (0, 1)) + ("" if r.rc in (0, 1) else f" exit {r.rc}"),
-        )
+    step(
+        "first query" + ("" if sqlite else " (index build)"),
+        f"{r.seconds:.1f} s",
+        f"{r.rss_mb:,.0f} MB",
+        "-",
+        status(r.rc in (0, 1)) + ("" if r.rc in (0, 1) else f" exit {r.rc}"),
     )
     if r.rc not in (0, 1):
-        notes.append(f"index build FAILED: {last_line(r.stderr)}")
-        finish()
+        notes.append(f"{kind}: first query FAILED: {last_line(r.stderr)}")
         return
-    notes.append(f"index cache: {', '.join(mb(p) for p in cache_files) or 'none written'}")
+    if not sqlite:
+        notes.append(f"{kind}: index cache: {', '.join(mb(p) for p in cache_files) or 'none'}")
 
-    say(f"timing {len(queries) - 1} queries against the baseline ...")
-    compile_package()  # files edited since the last step are compiled again
+    say(f"{kind}: timing {len(queries) - 1} queries against the baseline ...")
+    compile_package()
     run(BASELINE, env), run(query_cmd(db, queries[0].text), env)  # warm the page cache
     base: list[Run] = []
     ours: list[Run] = []
@@ -628,45 +722,128 @@ def bench(args: argparse.Namespace, liar: Path, work: Path) -> None:
     rss = statistics.median(x.rss_mb for x in ours)
     rss_max = max(x.rss_mb for x in ours)
     failed = [x for x in ours if x.rc not in (0, 1)]
-    steps.append(("baseline import typer, rich, rapidfuzz", f"{b * 1000:.0f} ms", "-", "-", ""))
-    steps.append(
-        (
-            f"query (median of {len(ours)})",
-            f"{o * 1000:.0f} ms",
-            f"{rss:,.0f} MB (max {rss_max:,.0f})",
-            f"<= {QUERY_RATIO_TARGET:g}x, <= {QUERY_RSS_TARGET_MB:.0f} MB",
-            f"{o / b:.2f}x {status(o / b <= QUERY_RATIO_TARGET)},"
-            f" RSS {status(rss_max <= QUERY_RSS_TARGET_MB)}",
-        )
+    step("baseline import typer, rich, rapidfuzz", f"{b * 1000:.0f} ms", "-", "-", "")
+    step(
+        f"query (median of {len(ours)})",
+        f"{o * 1000:.0f} ms",
+        f"{rss:,.0f} MB (max {rss_max:,.0f})",
+        f"<= {QUERY_RATIO_TARGET:g}x, <= {QUERY_RSS_TARGET_MB:.0f} MB",
+        f"{o / b:.2f}x {status(o / b <= QUERY_RATIO_TARGET)},"
+        f" RSS {status(rss_max <= QUERY_RSS_TARGET_MB)}",
     )
-    notes.append(f"CLI queries with a match: {found}/{len(ours)}")
+    notes.append(f"{kind}: CLI queries with a match: {found}/{len(ours)}")
     if failed:
-        notes.append(f"{len(failed)} queries FAILED: {last_line(failed[0].stderr)}")
+        notes.append(f"{kind}: {len(failed)} queries FAILED: {last_line(failed[0].stderr)}")
 
-    say(f"recall@1 of {RECALL_SAMPLE} original statements ...")
-    rec = recall(db, cache, random.Random(SEED + 2).sample(originals, RECALL_SAMPLE))
-    steps.append(
-        (
-            f"recall@1 ({rec['n']} originals, in-process)",
-            f"{rec['median_ms']:.0f} ms/query",
-            "-",
-            "-",
-            f"{rec['hits'] / rec['n']:.2f} ({rec['hits']}/{rec['n']}); with ties"
-            f" {rec['hits'] + rec['same_terms'] + rec['tied']}/{rec['n']}",
+    add_runs = max(args.add_runs, 1) if sqlite else 1
+    say(f"{kind}: {add_runs} x (add, then the first query after it) ...")
+    compile_package()
+    adds: list[Run] = []
+    after: list[Run] = []
+    for i, row in enumerate(queries[1 : add_runs + 1]):
+        text = f"Benchmark claim {i}: {row.text}"
+        adds.append(run(cli_cmd(db, "add", text, "--speaker", "Scale Bench"), env))
+        after.append(run(query_cmd(db, row.text), env))
+    bad = [x for x in adds if x.rc != 0] + [x for x in after if x.rc not in (0, 1)]
+    if bad:
+        notes.append(f"{kind}: add or query after it FAILED: {last_line(bad[0].stderr)}")
+    a = statistics.median(x.seconds for x in adds)
+    a_rss = max(x.rss_mb for x in adds)
+    q = statistics.median(x.seconds for x in after)
+    q_rss = max(x.rss_mb for x in after)
+    med = f"median of {add_runs}" if add_runs > 1 else "1 run"
+    step(
+        f"add ({med})",
+        f"{a:.2f} s",
+        f"{a_rss:,.0f} MB",
+        f"<= {ADD_S:g} s, <= {ADD_MB:.0f} MB" if sqlite else "-",
+        status(not bad and a <= ADD_S and a_rss <= ADD_MB) if sqlite else "",
+    )
+    step(
+        f"first query after add ({med})",
+        f"{q * 1000:,.0f} ms",
+        f"{q_rss:,.0f} MB",
+        f"<= {AFTER_ADD_RATIO:g}x" if sqlite else "-",
+        f"{q / b:.2f}x" + (f" {status(q / b <= AFTER_ADD_RATIO)}" if sqlite else ""),
+    )
+
+    browse_runs = max(args.browse_runs, 1) if sqlite else 1
+    speaker = most_frequent_speaker(rows)
+    say(f"{kind}: browsing ({browse_runs} run(s) each) ...")
+    compile_package()
+    streamed = (
+        ("disputed --jsonl", ["disputed", "--jsonl"]),
+        (f"list --speaker {speaker!r} --jsonl", ["list", "--speaker", speaker, "--jsonl"]),
+    )
+    for name, cli in streamed:
+        runs = [run(cli_cmd(db, *cli), env, stream=True) for _ in range(browse_runs)]
+        failed = [x for x in runs if x.rc != 0]
+        if failed:
+            notes.append(f"{kind}: {name} FAILED: {last_line(failed[0].stderr)}")
+        first = statistics.median(x.first_line for x in runs)
+        wall = statistics.median(x.seconds for x in runs)
+        rate = statistics.median(x.lines / max(x.seconds - x.first_line, 1e-6) for x in runs)
+        lines = runs[0].lines
+        step(
+            f"{name} ({lines:,} lines, {'median of ' + str(browse_runs) if sqlite else '1 run'})",
+            f"first line {first:.2f} s, all {wall:.1f} s, {rate:,.0f} records/s",
+            f"{max(x.rss_mb for x in runs):,.0f} MB",
+            f"<= {FIRST_LINE_S:g} s, >= {RECORDS_PER_S:,} records/s" if sqlite else "-",
+            f"first line {first / b:.1f}x the baseline"
+            + (
+                f"; {status(not failed and first <= FIRST_LINE_S)}, {status(rate >= RECORDS_PER_S)}"
+                if sqlite
+                else ""
+            ),
         )
+    short = (
+        ("stats", ["stats"], STATS_S),
+        (
+            f"list --search {SEARCH_TEXT!r} --jsonl",
+            ["list", "--search", SEARCH_TEXT, "--jsonl"],
+            SEARCH_S,
+        ),
+    )
+    for name, cli, limit in short:
+        runs = []
+        for _ in range(browse_runs):
+            base.append(run(BASELINE, env))
+            runs.append(run(cli_cmd(db, *cli), env))
+        failed = [x for x in runs if x.rc != 0]
+        if failed:
+            notes.append(f"{kind}: {name} FAILED: {last_line(failed[0].stderr)}")
+        wall = statistics.median(x.seconds for x in runs)
+        lines = len(runs[0].stdout.splitlines())
+        step(
+            f"{name} ({lines:,} lines, {'median of ' + str(browse_runs) if sqlite else '1 run'})",
+            f"{wall:.2f} s",
+            f"{max(x.rss_mb for x in runs):,.0f} MB",
+            f"<= {limit:g} s" if sqlite else "-",
+            f"{wall / b:.1f}x the baseline"
+            + (f"; {status(not failed and wall <= limit)}" if sqlite else ""),
+        )
+
+    say(f"{kind}: recall@1 of {RECALL_SAMPLE} original statements ...")
+    rec = recall(db, cache, random.Random(SEED + 2).sample(originals, RECALL_SAMPLE))
+    step(
+        f"recall@1 ({rec['n']} originals, in-process)",
+        f"{rec['median_ms']:.0f} ms/query",
+        "-",
+        "-",
+        f"{rec['hits'] / rec['n']:.2f} ({rec['hits']}/{rec['n']}); with ties"
+        f" {rec['hits'] + rec['same_terms'] + rec['tied']}/{rec['n']}",
     )
     notes.append(
-        f"recall: top-1 is replica 0 for {rec['exact']}, an equal-text record for"
+        f"{kind}: recall: top-1 is replica 0 for {rec['exact']}, an equal-text record for"
         f" {rec['equal_text']}; misses: {rec['same_terms']} same terms, {rec['tied']} tied,"
         f" {rec['outranked']} outranked (see below); {rec['above_threshold']} top scores >="
         f" the threshold; top-1 with limit=1 instead of {rec['limit']}: {rec['limit1']}/{rec['n']};"
         f" index opened in {rec['open_ms']:.0f} ms"
     )
-    notes += [f"recall miss: {m}" for m in rec["misses"]]
-    finish()
+    notes += [f"{kind}: recall miss: {m}" for m in rec["misses"]]
 
 
-def print_table(steps: list[tuple[str, str, str, str, str]], notes: list[str]) -> None:
+def print_table(steps: list[Step], notes: list[str]) -> None:
     widths = [max(len(row[i]) for row in steps) for i in range(5)]
     head = ("step", "time", "peak RSS", "target", "result")
     widths = [max(w, len(h)) for w, h in zip(widths, head, strict=True)]
