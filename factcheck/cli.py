@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, redirect_stderr, redirect_stdout, suppress
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from pathlib import Path
@@ -1446,9 +1446,11 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     env = env or Env.from_sys()
     args = sys.argv[1:] if argv is None else list(argv)
     try:
-        rv = _app_for(args, env.environ)(
-            args=args, prog_name="factcheck", standalone_mode=False, obj=env
-        )
+        # click and typer print help to sys.stdout: the Env's streams must get it too.
+        with redirect_stdout(env.stdout), redirect_stderr(env.stderr):
+            rv = _app_for(args, env.environ)(
+                args=args, prog_name="factcheck", standalone_mode=False, obj=env
+            )
     except SystemExit as e:
         code = e.code
         return code if isinstance(code, int) else (0 if code is None else Exit.ERROR)
