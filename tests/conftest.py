@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -47,9 +48,47 @@ def make_db(tmp_path: Path) -> Callable[..., Path]:
 
 
 def run(
+    *args: str,
+    input: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    tty: bool = False,
+    text: bool = True,
+) -> subprocess.CompletedProcess[Any]:
+    """Run the CLI in this process, ``factcheck.cli.main(args, Env)``, and return what
+    ``subprocess.run(..., capture_output=True)`` would for ``python -m factcheck``.
+
+    The Env is what a process started from a pipe has: stdin ``input`` (bytes as given, text
+    as UTF-8; none: empty), stdout and stderr UTF-8 text layers over bytes with the error
+    handlers Python gives them (surrogateescape, backslashreplace), no terminal unless ``tty``
+    (stdin only), the environment ``os.environ`` plus ``env``. Output is decoded strictly,
+    like ``text=True``, but newlines are not translated: a stray "\\r" stays visible.
+    ``text=False`` returns bytes. A test that needs a real process uses ``run_process``.
+    """
+    from factcheck.cli import Env, main
+
+    data = input.encode("utf-8") if isinstance(input, str) else (input or b"")
+    out, err = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", errors="surrogateescape", newline="\n")
+    stderr = io.TextIOWrapper(
+        err, encoding="utf-8", errors="backslashreplace", newline="\n", line_buffering=True
+    )
+    cli_env = Env(io.BytesIO(data), stdout, stderr, {**os.environ, **(env or {})})
+    cli_env.stdin_isatty = tty
+    code = main(list(args), cli_env)
+    stdout.flush()
+    stderr.flush()
+    if text:
+        return subprocess.CompletedProcess(
+            ["factcheck", *args], code, out.getvalue().decode(), err.getvalue().decode()
+        )
+    return subprocess.CompletedProcess(["factcheck", *args], code, out.getvalue(), err.getvalue())
+
+
+def run_process(
     *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a subprocess (python -m factcheck)."""
+    """Run the real CLI in a subprocess (python -m factcheck): only for what needs a process
+    (start-up, imports, signals, concurrent writers, the environment as rich reads it)."""
     full_env = {**os.environ, **(env or {})}
     data = input.decode("utf-8", "replace") if isinstance(input, bytes) else input
     return subprocess.run(

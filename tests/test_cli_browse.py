@@ -1,4 +1,4 @@
-"""Browse commands through a real subprocess: formats, filters, exit codes, errors."""
+"""Browse commands, in process (conftest.run): formats, filters, exit codes, errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run, status_into_head
+from .conftest import run, run_process, status_into_head
 
 
 def test_disputed_lists_both_sides_with_disputes() -> None:
@@ -129,11 +129,14 @@ def test_stats() -> None:
 
 
 def test_list_pipe_closed_early_is_quiet() -> None:
+    # A real process: the reader going away is a pipe's doing (SIGPIPE, EPIPE on flush).
     assert status_into_head("list") == (0, "")
 
 
 def test_list_at_80_columns_on_a_terminal_wraps() -> None:
-    r = run("--color", "always", "disputed", env={"COLUMNS": "80"})
+    # A real process: rich takes the width from os.environ's COLUMNS and from the process's
+    # own descriptors 0-2, not from the Env (in process it would be the test runner's).
+    r = run_process("--color", "always", "disputed", env={"COLUMNS": "80"})
     assert r.returncode == 0
     visible = r.stdout.splitlines()
     import re

@@ -1,9 +1,9 @@
-"""The `check` command end to end: a real `python -m factcheck` subprocess per case."""
+"""The `check` command end to end, in process (conftest.run); a real `python -m factcheck`
+process only for pipes, a slow reader, start-up from another directory."""
 
 from __future__ import annotations
 
 import json
-import os
 import select
 import shlex
 import subprocess
@@ -18,7 +18,7 @@ from factcheck.match import Matcher
 from factcheck.model import Database
 from factcheck.store import parse_claim
 
-from .conftest import BUNDLED, claim, run, run_on_tty
+from .conftest import BUNDLED, claim, run
 
 ZORB = "The Zorbian central bank raised interest rates to 14 percent in March."
 QUUX = "The Quuxville suspension bridge collapsed during a storm in 1987."
@@ -82,17 +82,6 @@ def write(tmp_path: Path, name: str, data: str | bytes) -> str:
     else:
         path.write_text(data, encoding="utf-8", newline="")
     return str(path)
-
-
-def run_bytes(*args: str, input: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    """Like conftest.run, but bytes in and out (binary stdin, raw ESC checks)."""
-    return subprocess.run(
-        [sys.executable, "-m", "factcheck", *args],
-        input=input,
-        capture_output=True,
-        env=dict(os.environ),
-        timeout=60,
-    )
 
 
 def no_traceback(stderr: str) -> None:
@@ -389,7 +378,7 @@ def test_binary_file_is_skipped(db: str, tmp_path: Path) -> None:
 
 
 def test_binary_stdin_is_skipped(db: str) -> None:
-    r = run_bytes("check", "--db", db, input=b"\x00\x01" + ZORB.encode())
+    r = run("check", "--db", db, input=b"\x00\x01" + ZORB.encode(), text=False)
     assert (r.returncode, r.stdout) == (1, b"")
     assert r.stderr.decode().splitlines()[0] == "factcheck: <stdin>: binary file, skipped"
 
@@ -419,7 +408,7 @@ def test_non_utf8_file_is_read_as_cp1252(db: str, tmp_path: Path) -> None:
 
 def test_non_utf8_stdin_keeps_the_text(db: str) -> None:
     data = b"Smart quotes \x93here\x94 and caf\xe9.\n" + ZORB.encode() + b"\n"
-    r = run_bytes("check", "--all", "--db", db, input=data)
+    r = run("check", "--all", "--db", db, input=data, text=False)
     assert r.returncode == 0
     out = r.stdout.decode("utf-8")
     assert out.splitlines()[0] == "1: Smart quotes \u201chere\u201d and caf\u00e9."
@@ -466,7 +455,7 @@ def test_windows_line_endings_with_lines_option(db: str, tmp_path: Path) -> None
 def test_markup_and_escapes_print_as_text(db: str) -> None:
     sentence = f"Officials said [bold]x[/bold] and \x1b[31mred: {ZORB}"
     for color in ("never", "always"):
-        r = run_bytes("--color", color, "check", "--db", db, input=sentence.encode() + b"\n")
+        r = run("--color", color, "check", "--db", db, input=sentence.encode() + b"\n", text=False)
         assert r.returncode == 0
         assert b"\x1b" not in r.stdout
         first = r.stdout.decode().splitlines()[0]
@@ -477,7 +466,7 @@ def test_markup_and_escapes_print_as_text(db: str) -> None:
 
 
 def test_escape_in_json_is_escaped_not_raw(db: str) -> None:
-    r = run_bytes("check", "--jsonl", "--db", db, input=f"\x1b[2J{ZORB}\n".encode())
+    r = run("check", "--jsonl", "--db", db, input=f"\x1b[2J{ZORB}\n".encode(), text=False)
     assert b"\x1b" not in r.stdout
     assert json.loads(r.stdout)["sentence"] == f"\x1b[2J{ZORB}"
 
@@ -494,7 +483,9 @@ def test_escape_in_json_is_escaped_not_raw(db: str) -> None:
     ],
 )
 def test_tty_stdin_prints_usage(db: str, args: list[str], usage: str) -> None:
-    r = run_on_tty("--db", db, *args)
+    # In process with a terminal as stdin; that a real one is seen as such is
+    # test_cli_search.test_bare_call_on_a_terminal_prints_usage_and_exits_2.
+    r = run("--db", db, *args, tty=True)
     assert r.returncode == 2
     assert r.stdout == ""
     assert r.stderr.startswith(usage)
@@ -516,6 +507,7 @@ def big_text(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("fmt", [[], ["--jsonl"], ["--json"], ["--all"]])
 def test_closed_pipe_is_quiet(big_text: Path, fmt: list[str]) -> None:
+    # Real processes and a real pipe: `| head` closing it (SIGPIPE, EPIPE) is the point.
     cmd = " ".join(
         [shlex.quote(sys.executable), "-m", "factcheck", "check", shlex.quote(str(big_text)), *fmt]
     )
@@ -530,6 +522,7 @@ def test_closed_pipe_is_quiet(big_text: Path, fmt: list[str]) -> None:
 
 
 def test_closed_pipe_piped_stdin(big_text: Path) -> None:
+    # Real processes and a real pipe, as above.
     cmd = f"{shlex.quote(sys.executable)} -m factcheck < {shlex.quote(str(big_text))}"
     r = subprocess.run(
         ["bash", "-c", f"{cmd} | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}"],
@@ -543,7 +536,8 @@ def test_closed_pipe_piped_stdin(big_text: Path) -> None:
 
 
 def test_runs_from_any_directory(db: str, tmp_path: Path) -> None:
-    # The module must not depend on the repository being the working directory.
+    # The module must not depend on the repository being the working directory: a real
+    # process started elsewhere (start-up and imports are what is tested).
     r = subprocess.run(
         [sys.executable, "-m", "factcheck", "check", "--db", db, "-"],
         input=f"{MARS}\n",
@@ -556,6 +550,7 @@ def test_runs_from_any_directory(db: str, tmp_path: Path) -> None:
 
 
 def test_jsonl_streams_from_a_slow_pipe(db: str) -> None:
+    # A real process on a pipe left open: output before EOF needs a writer that waits.
     p = subprocess.Popen(
         [sys.executable, "-m", "factcheck", "check", "--jsonl", "--db", db, "-"],
         stdin=subprocess.PIPE,

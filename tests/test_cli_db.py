@@ -1,4 +1,5 @@
-"""import, export, validate and add through a real subprocess: writes, locks, atomicity."""
+"""import, export, validate and add, in process (conftest.run): writes, locks, atomicity; real
+processes for concurrent writers and a kill."""
 
 from __future__ import annotations
 
@@ -141,6 +142,7 @@ def test_two_imports_at_once_lose_nothing(tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     _big_jsonl(a, 3000, "a")
     _big_jsonl(b, 3000, "b")
+    # Two real processes: the lock must hold between processes writing at the same time.
     cmd = [sys.executable, "-m", "factcheck", "import", "--db", str(db)]
     procs = [subprocess.Popen([*cmd, str(p)], stderr=subprocess.PIPE, text=True) for p in (a, b)]
     for p in procs:
@@ -154,6 +156,7 @@ def test_kill_during_import_leaves_old_database_intact(tmp_path: Path) -> None:
     before = db.read_bytes()
     big = tmp_path / "big.jsonl"
     _big_jsonl(big, 60000, "k")
+    # A real process killed with SIGKILL: no handler runs, only the atomic replace protects.
     p = subprocess.Popen(
         [sys.executable, "-m", "factcheck", "import", str(big), "--db", str(db)],
         stderr=subprocess.DEVNULL,

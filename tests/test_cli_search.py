@@ -1,4 +1,5 @@
-"""The search command through a real subprocess: streams, exit codes, JSON shape."""
+"""The search command, in process (conftest.run): streams, exit codes, JSON shape; a real
+process only for pipes, a terminal and start-up."""
 
 from __future__ import annotations
 
@@ -150,10 +151,13 @@ def test_no_color_and_pipe_are_plain() -> None:
 
 
 def test_closed_pipe_ends_quietly() -> None:
+    # A real process: the reader going away is a pipe's doing (SIGPIPE, EPIPE on flush).
     assert status_into_head('"Russian drones" -t 0 -n 40') == (0, "")
 
 
 def test_bare_call_on_a_terminal_prints_usage_and_exits_2() -> None:
+    # A real process on a pseudo-terminal: that Env.from_sys sees the terminal is the point
+    # (the usage lines themselves are checked in process in test_cli_check).
     r = run_on_tty()
     assert r.returncode == 2
     assert r.stderr.startswith("usage: factcheck")
@@ -161,6 +165,7 @@ def test_bare_call_on_a_terminal_prints_usage_and_exits_2() -> None:
 
 
 def test_json_path_does_not_import_rich() -> None:
+    # A real process: what a fresh interpreter imports at start-up.
     r = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "factcheck", QUERY, "--json"],
         capture_output=True,

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import shlex
 import textwrap
@@ -18,7 +17,8 @@ import pytest
 
 import factcheck
 import factcheck.api
-from factcheck.cli import Env, main
+
+from .conftest import run
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -64,13 +64,14 @@ def _run(command: str, cwd: Path, tmp_path: Path) -> tuple[int, str]:
         command, head = m.group(1), int(m.group(2))
     args = shlex.split(command)
     assert args[0] == "factcheck", command
-    out, err = io.StringIO(), io.StringIO()
-    env = Env(io.BytesIO(), out, err, {"FACTCHECK_CACHE": str(tmp_path / "cache")})
-    code = main([a if not (cwd / a).exists() else str(cwd / a) for a in args[1:]], env)
-    text = out.getvalue()
+    r = run(
+        *[a if not (cwd / a).exists() else str(cwd / a) for a in args[1:]],
+        env={"FACTCHECK_CACHE": str(tmp_path / "cache")},
+    )
+    text = r.stdout
     if head is not None:
         text = "".join(text.splitlines(keepends=True)[:head])
-    return code, text + err.getvalue()
+    return r.returncode, text + r.stderr
 
 
 def test_the_usage_sections_have_examples() -> None:
