@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import string
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -945,13 +946,27 @@ def test_round_trips_keep_the_fields(sample: list[Claim]) -> None:
 # --- the real datasets (skipped without /work/shared/data) ------------------------------------
 
 
+_REAL: dict[tuple[str, str | None, str], list[Record]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _forget_real_records() -> Iterator[None]:
+    yield
+    _REAL.clear()
+
+
 def read_real(relative: str, fmt: str | None = None, **options: Any) -> list[Record]:
-    path = need(DATA / relative)
-    if fmt is None:
-        with path.open("rb") as f:
-            fmt = detect(path.name, f.read(65536))
-    with open_source(path) as stream:
-        return list(reader(fmt)(stream, source=path.name, **options))
+    """The records of a real file, read once per module (several tests read the same
+    snapshots; records are immutable, each caller gets its own list)."""
+    key = (relative, fmt, repr(sorted(options.items())))
+    if key not in _REAL:
+        path = need(DATA / relative)
+        if fmt is None:
+            with path.open("rb") as f:
+                fmt = detect(path.name, f.read(65536))
+        with open_source(path) as stream:
+            _REAL[key] = list(reader(fmt)(stream, source=path.name, **options))
+    return list(_REAL[key])
 
 
 @pytest.mark.parametrize(

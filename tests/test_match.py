@@ -12,8 +12,13 @@ from factcheck.store import bundled_database, load_database, parse_database
 
 
 @pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher(Index.build(load_database(bundled_database())))
+def index() -> Index:
+    return Index.build(load_database(bundled_database()))
+
+
+@pytest.fixture(scope="module")
+def matcher(index: Index) -> Matcher:
+    return Matcher(index)
 
 
 @pytest.mark.parametrize(
@@ -76,16 +81,15 @@ def test_find_matches_on_a_tiny_database() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
-def test_any_text_never_raises(text: str) -> None:
-    index = Index.build(load_database(bundled_database()))
+def test_any_text_never_raises(index: Index, text: str) -> None:
+    # One index for every example (built once, as the CLI does); a fresh matcher each time.
     for m in Matcher(index).find(text, limit=3, threshold=0):
         assert 0 <= m.score <= 100
 
 
 @settings(max_examples=50, deadline=None)
 @given(st.text(alphabet='"*:()^-+NEAROR{}[]\\', max_size=40))
-def test_fts_syntax_in_queries_is_quoted(text: str) -> None:
-    index = Index.build(load_database(bundled_database()))
+def test_fts_syntax_in_queries_is_quoted(index: Index, text: str) -> None:
     Matcher(index).find(f"Russia {text} drones", threshold=0)
 
 
