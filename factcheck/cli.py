@@ -228,9 +228,30 @@ JsonlOption = Annotated[
 ]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Same as --format csv (with a header).")]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="At most N.")]
+
+
+def _finite(value: float | None) -> float | None:
+    """Refuse nan, which passes every min/max check typer makes."""
+    if value is not None and value != value:  # nan is the one value unequal to itself
+        raise typer.BadParameter("nan is not a number")
+    return value
+
+
+def _no_limit_past_maxsize(value: int | None) -> int | None:
+    """A limit past the largest size Python can count to is no limit."""
+    return None if value is not None and value > sys.maxsize else value
+
+
 ThresholdOption = Annotated[
     float,
-    typer.Option("--threshold", "-t", min=0, max=100, help="Minimum score 0-100 (default 50)."),
+    typer.Option(
+        "--threshold",
+        "-t",
+        min=0,
+        max=100,
+        callback=_finite,
+        help="Minimum score 0-100 (default 50).",
+    ),
 ]
 SemanticOption = Annotated[
     bool | None,
@@ -287,10 +308,51 @@ def guarded(env: Env) -> Iterator[None]:
     except KeyboardInterrupt:
         env.say("factcheck: interrupted")
         raise typer.Exit(Exit.INTERRUPTED) from None
+    except MemoryError:
+        fail(env, "out of memory: the input or the database is too big for this machine")
+    except Exception as e:
+        if type(e).__module__ != "sqlite3":  # not imported here: search starts without it
+            raise
+        fail(env, _damaged(env, e))
     finally:
         for session in env.sessions:
             session.close()
         env.sessions.clear()
+
+
+def _damaged(env: Env, error: Exception) -> str:
+    """The message for SQLite failing while a command reads: a JSON database's index cache is
+    removed (the next run rebuilds it); a SQLite database is named."""
+    from factcheck.store import kind_of
+    from factcheck.store.cache import discard_cache
+
+    for session in env.sessions:
+        if kind_of(session.path) == "sqlite":
+            return f"database unreadable: {error} ({session.path})"
+        removed = discard_cache(session.path, session.cache_dir)
+        if removed is not None:
+            return (
+                f"the index cache was damaged ({error}); removed it, the next run rebuilds it "
+                f"({removed})"
+            )
+    return f"SQLite error: {error}"
+
+
+def _size_limits(env: Env) -> None:
+    """FACTCHECK_MAX_DB_SIZE: how big a JSON database may be (see ``store.jsonfile``)."""
+    text = env.environ.get("FACTCHECK_MAX_DB_SIZE")
+    if not text and "factcheck.store.jsonfile" not in sys.modules:
+        return  # the default stands, and searching need not import the module to know it
+    from factcheck.store import jsonfile
+    from factcheck.store.files import parse_size
+
+    if not text:
+        jsonfile.MAX_SIZE = jsonfile.DEFAULT_MAX_SIZE  # a test may have run with another
+        return
+    try:
+        jsonfile.MAX_SIZE = parse_size(text)
+    except ValueError:
+        fail(env, f"bad FACTCHECK_MAX_DB_SIZE {text!r}: expected a size such as 800M or 2G")
 
 
 def _quiet_pipe(env: Env) -> NoReturn:
@@ -390,6 +452,7 @@ def main_callback(
     env.db = db or env.environ.get("FACTCHECK_DB") or None
     env.debug = debug
     env.resolve_color(color)
+    _size_limits(env)
     if version:  # here, not in an eager callback, so that --db anywhere on the line counts
         _version(env)
     if ctx.invoked_subcommand is None:
@@ -620,7 +683,10 @@ UntilOpt = Annotated[
 SearchOpt = Annotated[
     str | None, typer.Option("--search", help="Only claims containing these words (fuzzy).")
 ]
-ListLimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N claims.")]
+ListLimitOpt = Annotated[
+    int | None,
+    typer.Option("--limit", "-n", min=1, callback=_no_limit_past_maxsize, help="At most N claims."),
+]
 
 
 class StatusChoice(str, Enum):
@@ -890,6 +956,8 @@ TimeoutOption = Annotated[
     typer.Option(
         "--timeout",
         min=0.1,
+        max=86_400,
+        callback=_finite,
         help="Network timeout in seconds, for connecting and between bytes (default 10 / 30).",
     ),
 ]
@@ -1440,11 +1508,25 @@ def _app_for(args: list[str], environ: Mapping[str, str]) -> typer.Typer:
     return quick
 
 
+def _undecodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     """Run the command line on ``argv`` (default ``sys.argv[1:]``) with ``env`` (default
     the real streams); returns the exit status. Tests call this in process."""
     env = env or Env.from_sys()
     args = sys.argv[1:] if argv is None else list(argv)
+    for i, arg in enumerate(args, 1):
+        # Python hands bytes that are not UTF-8 over as lone surrogates, which no output can
+        # print and no database can store; only a name of an existing file may hold them.
+        if not arg.isascii() and _undecodable(arg) and not os.path.exists(arg):
+            env.say(f"factcheck: error: argument {i} is not UTF-8 text: {sanitized(arg)}")
+            return Exit.ERROR
     try:
         # click and typer print help to sys.stdout: the Env's streams must get it too.
         with redirect_stdout(env.stdout), redirect_stderr(env.stderr):

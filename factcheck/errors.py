@@ -30,3 +30,8 @@ class DatabaseError(FactcheckError):
 
 class InputError(FactcheckError):
     """User input (a file, stdin, an id) cannot be used."""
+
+
+class WriteError(FactcheckError):
+    """A file cannot be written: a read-only file, a missing or read-only directory, a full
+    disk. The file it would have replaced is left as it was."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factcheck.errors import DatabaseError
+from factcheck.errors import DatabaseError, WriteError
 from factcheck.model import Claim, Database, Status
 from factcheck.store import bundled_database, load_database, locate_database, write_database
 
@@ -96,11 +97,12 @@ def test_failed_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     target.write_text('{"claims": []}', encoding="utf-8")
 
     def boom(*args: object) -> None:
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("os.replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(WriteError, match="no space left on device") as e:
         write_database(load_database(bundled_database()), target)
+    assert e.value.where == str(target)
     assert target.read_text(encoding="utf-8") == '{"claims": []}'
     assert [p.name for p in tmp_path.iterdir()] == ["db.json"]
 

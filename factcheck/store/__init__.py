@@ -114,8 +114,12 @@ def writing(
     locked against other writers, and kept only if the block ends and ``keep()`` says so.
 
     JSON: the file is loaded, merged in memory and written back atomically. SQLite: one
-    transaction of indexed lookups and row writes.
+    transaction of indexed lookups and row writes. WriteError first if it cannot be written
+    (a read-only file or directory, no such directory, not a regular file).
     """
+    from factcheck.store.files import check_writable
+
+    check_writable(path, "database")
     if kind_of(path) == "sqlite":
         from factcheck.store.sqlite import writing as sqlite_writing
 

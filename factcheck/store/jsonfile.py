@@ -1,5 +1,13 @@
 """The JSON store: a database file, read whole or streamed one claim per line, and written
-atomically in the layout that streams."""
+atomically in the layout that streams.
+
+Every way in (``load_database``, ``stream_database``, ``validate_file``) checks the same things
+with the same validator (``records``): a regular file of at most ``MAX_SIZE`` bytes, JSON that
+``safejson`` accepts (no integer literal Python cannot read, no NaN, no lone surrogate, nesting
+under about 1,000 levels), the document's parts, and each record. A streamed file must end as
+``write_database`` ends it: a file cut short, even at a line boundary, is an error, never a
+database with fewer claims.
+"""
 
 from __future__ import annotations
 
@@ -19,33 +27,60 @@ from factcheck.model import (
     Problem,
     Speaker,
 )
-from factcheck.store.files import replace_atomically
+from factcheck.safejson import Decoder, JsonProblem
+from factcheck.safejson import loads as safe_loads
+from factcheck.store.files import check_database_file, replace_atomically
 from factcheck.store.locate import bundled_database
-from factcheck.store.records import parse_claim, parse_database, parse_speaker
+from factcheck.store.records import (
+    claims_of,
+    document,
+    origins_of,
+    parse_claim,
+    parse_database,
+    parse_origin,
+    parse_speaker,
+    parse_version,
+    speakers_of,
+)
+
+# A JSON database is read whole to write it (and by ``validate``), at several times its size in
+# memory: a bigger one is refused with a message saying how to go on (a SQLite database, or a
+# higher limit). Read at call time: the command line sets it from FACTCHECK_MAX_DB_SIZE.
+DEFAULT_MAX_SIZE = 512 * 2**20
+MAX_SIZE = DEFAULT_MAX_SIZE
+# One line of the streamed layout: a claim record is far smaller; a longer line is not ours.
+MAX_LINE = 16 * 2**20
 
 
 def load_database(path: str | os.PathLike[str] | None = None) -> Database:
     """Read and validate a database file; raise DatabaseError naming file, record and field."""
     p = Path(path) if path is not None else bundled_database()
+    return parse_database(_read_json(p), str(p))
+
+
+def _read_text(p: Path) -> str:
+    check_database_file(p, max_size=MAX_SIZE)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise DatabaseError(
-            "database not found", str(p), "pass --db PATH or set FACTCHECK_DB"
-        ) from None
-    except IsADirectoryError:
-        raise DatabaseError("database is a directory, not a file", str(p)) from None
+        with p.open("rb") as f:
+            head = f.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+            if head and head[:1] not in (b"{", b"["):  # not JSON: say so before reading it all
+                raise DatabaseError(
+                    f"not a JSON database: it starts with {head[:8]!r}", str(p), "give another --db"
+                )
+            f.seek(0)
+            raw = f.read(MAX_SIZE + 1)  # the file may have grown since it was checked
     except OSError as e:
-        raise DatabaseError(f"cannot read database: {e.strerror}", str(p)) from None
+        raise DatabaseError(f"cannot read database: {e.strerror or e}", str(p)) from None
+    if len(raw) > MAX_SIZE:
+        check_database_file(p, max_size=MAX_SIZE)  # says how big it is now
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DatabaseError(f"database is not UTF-8 (byte {e.start})", str(p)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DatabaseError(f"invalid JSON: {e.msg}", f"{p}:{e.lineno}:{e.colno}") from None
-    return parse_database(data, str(p))
+
+
+def _read_json(p: Path) -> Any:
+    return safe_loads(_read_text(p), str(p), error=DatabaseError)
 
 
 class LayoutError(DatabaseError):
@@ -71,6 +106,7 @@ class ClaimStream:
         self.origins: tuple[Origin, ...] = ()  # set by stream_database from the header
         self._f = f
         self._first = first  # the claim line read ahead to check the layout
+        self._closed = False  # the document's closing "}" was read
 
     def close(self) -> None:
         self._f.close()
@@ -79,23 +115,58 @@ class ClaimStream:
     def claims(self) -> Iterator[Claim]:
         seen: set[str] = set()
         where = str(self.path)
+        decoder = Decoder()
+        ended = False  # the claims list's closing "]" was read
         try:
-            for i, line in enumerate(itertools.chain([self._first], self._f)):
+            for i, line in enumerate(itertools.chain([self._first], _lines(self._f))):
                 self.position += len(line)
                 text = line.strip()
-                if text in ("]", "}", ""):
+                if ended or text in ("]", "}", ""):
+                    ended = self._after_claims(text, ended, f"{where}:claims[{i}]")
                     continue
                 try:
-                    raw = json.loads(text.removesuffix(","))
-                except json.JSONDecodeError:
-                    raise LayoutError("not one claim per line", f"{where}:claims[{i}]") from None
+                    raw = decoder.decode(text.removesuffix(","))
+                except JsonProblem as p:
+                    if p.syntax:
+                        raise LayoutError(
+                            "not one claim per line", f"{where}:claims[{i}]"
+                        ) from None
+                    raise DatabaseError(p.message, f"{where}:claims[{i}]") from None
                 claim = parse_claim(raw, f"{where}:claims[{i}]")
                 if claim.id in seen:
                     raise DatabaseError("duplicate id", f"{where}:claims[{i}] {claim.id!r}.id")
                 seen.add(claim.id)
                 yield claim
+            if not self._closed:
+                raise DatabaseError(
+                    "database is cut short: the claims list does not end",
+                    where,
+                    "the file is incomplete; restore it (e.g. from its .bak) or export it again",
+                )
         finally:
             self._f.close()
+
+    def _after_claims(self, text: str, ended: bool, where: str) -> bool:
+        """Check the lines after the last claim: "]", then "}", then nothing but blanks."""
+        if text == "":
+            return ended
+        if text == "]" and not ended:
+            return True
+        if text == "}" and ended and not self._closed:
+            self._closed = True
+            return True
+        raise DatabaseError("unexpected text after the claims list", where)
+
+
+def _lines(f: Any) -> Iterator[str]:
+    """The lines of ``f``, each at most MAX_LINE characters (a longer one: not our layout)."""
+    while True:
+        line = f.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE:
+            raise LayoutError(f"a line longer than {MAX_LINE:,} characters", None)
+        yield line
 
 
 _CLAIMS_OPEN = '  "claims": ['
@@ -103,10 +174,15 @@ _CLAIMS_OPEN = '  "claims": ['
 
 def stream_database(path: Path) -> ClaimStream | None:
     """A ClaimStream over ``path`` if it has the one-claim-per-line layout, else None."""
+    check_database_file(path, max_size=MAX_SIZE)
     try:
         f = path.open(encoding="utf-8-sig")
+    except OSError as e:
+        raise DatabaseError(f"cannot read database: {e.strerror or e}", str(path)) from None
+    try:
         header: list[str] = []
-        for line in f:
+        lines = _lines(f)
+        for line in lines:
             if line.rstrip("\r\n") == _CLAIMS_OPEN:
                 break
             header.append(line)
@@ -114,12 +190,12 @@ def stream_database(path: Path) -> ClaimStream | None:
                 raise ValueError("no claims list near the top")
         else:
             raise ValueError("no claims list")
-        head = json.loads("".join(header) + '"claims": []}')
+        head = Decoder().decode("".join(header) + '"claims": []}')
         db = parse_database(head, str(path))
-        first = f.readline()
+        first = next(lines, "")
         if first.strip() not in ("]", ""):
-            json.loads(first.strip().removesuffix(","))  # one whole claim per line?
-    except (ValueError, DatabaseError):  # UnicodeDecodeError and JSONDecodeError included
+            Decoder().decode(first.strip().removesuffix(","))  # one whole claim per line?
+    except (ValueError, DatabaseError):  # UnicodeDecodeError, JsonProblem, LayoutError too
         f.close()
         return None
     stream = ClaimStream(path, f, first, db.version, db.speakers)
@@ -158,27 +234,44 @@ def validate_file(path: str | os.PathLike[str]) -> list[Problem]:
     """
     p = Path(path)
     try:
-        data = json.loads(p.read_bytes().decode("utf-8-sig"))
-    except FileNotFoundError:
-        raise DatabaseError("database not found", str(p)) from None
-    except UnicodeDecodeError as e:
-        return [Problem(str(p), None, f"not UTF-8 (byte {e.start})")]
-    except json.JSONDecodeError as e:
-        return [Problem(f"{p}:{e.lineno}:{e.colno}", None, f"invalid JSON: {e.msg}")]
-    if isinstance(data, list):
-        data = {"claims": data}
-    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
-        return [Problem(str(p), "claims", "missing or invalid 'claims' list")]
+        text = _read_text(p)
+    except DatabaseError as e:
+        if "not UTF-8" not in e.message:
+            raise  # missing, not a regular file, too big: the file cannot be validated at all
+        return [Problem(str(p), None, e.message.removeprefix("database is "))]
+    try:
+        data = safe_loads(text, str(p), error=DatabaseError)
+    except DatabaseError as e:
+        return [Problem(e.where or str(p), None, e.message)]
     problems: list[Problem] = []
+    where = str(p)
+    try:
+        data = document(data, where)
+        claims_raw = claims_of(data, where)
+    except DatabaseError as e:
+        return [_problem(e, where)]
+    try:
+        parse_version(data, where)
+    except DatabaseError as e:
+        problems.append(_problem(e, where))
     speakers: list[Speaker] = []
-    for i, raw in enumerate(data.get("speakers") or []):
+    for part, parse in (("speakers", parse_speaker), ("origins", parse_origin)):
         try:
-            speakers.append(parse_speaker(raw, f"{p}:speakers[{i}]"))
-        except DatabaseError as e:  # noqa: PERF203 - validation goes on past each bad record
-            problems.append(_problem(e, str(p)))
+            items = (speakers_of if part == "speakers" else origins_of)(data, where)
+        except DatabaseError as e:
+            problems.append(_problem(e, where))
+            continue
+        for i, raw in enumerate(items):
+            try:
+                item = parse(raw, f"{p}:{part}[{i}]")
+            except DatabaseError as e:
+                problems.append(_problem(e, str(p)))
+                continue
+            if isinstance(item, Speaker):
+                speakers.append(item)
     claims: list[tuple[str, Claim]] = []
     seen: dict[str, int] = {}
-    for i, raw in enumerate(data["claims"]):
+    for i, raw in enumerate(claims_raw):
         where = f"{p}:claims[{i}]"
         try:
             claim = parse_claim(raw, where)

@@ -32,30 +32,15 @@ _SOURCE_KEYS = frozenset({"kind", "name", "url", "publisher", "date", "ref"})
 
 def parse_database(data: Any, where: str = "<database>") -> Database:
     """Validate a decoded JSON document and build a Database."""
-    if isinstance(data, list):  # a bare list of claims is accepted too
-        data = {"version": SCHEMA_VERSION, "claims": data}
-    if not isinstance(data, dict):
-        raise DatabaseError("database must be a JSON object with a 'claims' list", where)
-    version = data.get("version", SCHEMA_VERSION)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise DatabaseError("'version' must be an integer", f"{where}:version")
-    if version > SCHEMA_VERSION:
-        raise DatabaseError(
-            f"database version {version} is newer than this factcheck supports ({SCHEMA_VERSION})",
-            where,
-            "upgrade factcheck",
-        )
-    claims_raw = data.get("claims")
-    if not isinstance(claims_raw, list):
-        raise DatabaseError("missing or invalid 'claims' list", f"{where}:claims")
-    speakers_raw = data.get("speakers", [])
-    if not isinstance(speakers_raw, list):
-        raise DatabaseError("'speakers' must be a list", f"{where}:speakers")
-    speakers = tuple(parse_speaker(s, f"{where}:speakers[{i}]") for i, s in enumerate(speakers_raw))
-    origins_raw = data.get("origins", [])
-    if not isinstance(origins_raw, list):
-        raise DatabaseError("'origins' must be a list", f"{where}:origins")
-    origins = tuple(parse_origin(o, f"{where}:origins[{i}]") for i, o in enumerate(origins_raw))
+    data = document(data, where)
+    version = parse_version(data, where)
+    speakers = tuple(
+        parse_speaker(s, f"{where}:speakers[{i}]") for i, s in enumerate(speakers_of(data, where))
+    )
+    origins = tuple(
+        parse_origin(o, f"{where}:origins[{i}]") for i, o in enumerate(origins_of(data, where))
+    )
+    claims_raw = claims_of(data, where)
     claims: list[Claim] = []
     seen: set[str] = set()
     for i, c in enumerate(claims_raw):
@@ -65,6 +50,61 @@ def parse_database(data: Any, where: str = "<database>") -> Database:
         seen.add(claim.id)
         claims.append(claim)
     return Database(tuple(claims), speakers, version, where, origins)
+
+
+# The document's parts, each checked by one function that load, stream and ``validate`` share
+# (``validate`` calls each and goes on past a problem; the loaders stop at the first).
+
+
+def document(data: Any, where: str) -> dict[str, Any]:
+    """The database document: an object, or a bare list of claims taken as one."""
+    if isinstance(data, list):  # a bare list of claims is accepted too
+        return {"version": SCHEMA_VERSION, "claims": data}
+    if not isinstance(data, dict):
+        raise DatabaseError("database must be a JSON object with a 'claims' list", where)
+    return data
+
+
+def parse_version(data: dict[str, Any], where: str) -> int:
+    version = data.get("version", SCHEMA_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise DatabaseError(
+            f"'version' must be an integer, not {type(version).__name__}", f"{where}:version"
+        )
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"database version {version} is newer than this factcheck supports ({SCHEMA_VERSION})",
+            where,
+            "upgrade factcheck",
+        )
+    if version < 1:
+        raise DatabaseError(f"bad database version {version}", f"{where}:version")
+    return version
+
+
+def speakers_of(data: dict[str, Any], where: str) -> list[Any]:
+    speakers = data.get("speakers", [])
+    if not isinstance(speakers, list):
+        raise DatabaseError(
+            f"'speakers' must be a list, not {type(speakers).__name__}", f"{where}:speakers"
+        )
+    return speakers
+
+
+def origins_of(data: dict[str, Any], where: str) -> list[Any]:
+    origins = data.get("origins", [])
+    if not isinstance(origins, list):
+        raise DatabaseError(
+            f"'origins' must be a list, not {type(origins).__name__}", f"{where}:origins"
+        )
+    return origins
+
+
+def claims_of(data: dict[str, Any], where: str) -> list[Any]:
+    claims = data.get("claims")
+    if not isinstance(claims, list):
+        raise DatabaseError("missing or invalid 'claims' list", f"{where}:claims")
+    return claims
 
 
 def _str(obj: dict[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
