@@ -128,31 +128,6 @@ def command(name: str, panel: str, *, quick: bool = False) -> Callable[[Any], An
     return register
 
 
-def group(name: str, panel: str, help: str) -> typer.Typer:
-    """A command group (``factcheck NAME COMMAND``), listed like a command; its commands
-    register on the returned app. Only the full app has groups: none searches or checks."""
-    sub = typer.Typer(
-        name=name,
-        help=help,
-        invoke_without_command=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        rich_markup_mode="markdown",
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
-
-    @sub.callback()
-    def show_help(ctx: typer.Context) -> None:
-        if ctx.invoked_subcommand is None:  # `factcheck NAME` alone: its help, as --help
-            shown = ctx.get_help()  # rich help prints itself and returns ""
-            if shown:
-                typer.echo(shown)
-            raise typer.Exit(Exit.FOUND)
-
-    COMMANDS.append(Command(name, sub, panel))
-    return sub
-
-
 COMMANDS_HELP = """\
 Check claims against a curated database of attributed statements.
 
@@ -229,10 +204,7 @@ def build_app(*, quick: bool) -> typer.Typer:
     )
     app.callback()(main_callback)
     for c in COMMANDS:
-        if isinstance(c.function, typer.Typer):  # a group()
-            if not quick:
-                app.add_typer(c.function, name=c.name, rich_help_panel=c.panel)
-        elif c.quick or not quick:
+        if c.quick or not quick:
             app.command(c.name, rich_help_panel=c.panel)(c.function)
     return app
 
@@ -989,6 +961,16 @@ TimeoutOption = Annotated[
         help="Network timeout in seconds, for connecting and between bytes (default 10 / 30).",
     ),
 ]
+MaxSizeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-size",
+        min=1,
+        metavar="MIB",
+        help="Largest response read from the network, in MiB, before and after gzip "
+        "(default 1024).",
+    ),
+]
 
 
 @command("import", "Database")
@@ -1026,9 +1008,11 @@ def import_(
         str | None, typer.Option("--site", help="--api: one publisher's site, e.g. snopes.com.")
     ] = None,
     api_limit: Annotated[
-        int | None, typer.Option("--api-limit", min=1, help="--api: at most N claims.")
+        int | None,
+        typer.Option("--api-limit", "--limit", min=1, help="--api: at most N claims."),
     ] = None,
     timeout: TimeoutOption = None,
+    max_size: MaxSizeOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
     ] = False,
@@ -1067,7 +1051,13 @@ def import_(
     verdicts = _pairs(env, verdict_map, "--verdict")
     if not files and api is None:
         fail(env, "nothing to import: give FILE or URL arguments, or --api QUERY")
-    options = _fetch_options(timeout)
+    if api is None:
+        for option, value in (("--language", language), ("--max-age-days", max_age_days),
+                              ("--site", site), ("--api-limit", api_limit)):  # fmt: skip
+            if value is not None:
+                fail(env, f"{option} refines an --api QUERY search; there is no --api here")
+    options = _fetch_options(timeout, max_size)
+    pages, paging = _pages_progress(env)
     with guarded(env):
         inputs = []
         for name in files or []:
@@ -1082,8 +1072,9 @@ def import_(
         if api is not None:
             query = ApiQuery(api, language, max_age_days, site, api_limit)
             endpoint = env.environ.get("FACTCHECK_API_URL") or None
+            key = api_key(env.environ)
             inputs.append(
-                api_input(query, key=api_key(env.environ), options=options, endpoint=endpoint)
+                api_input(query, key=key, options=options, endpoint=endpoint, progress=pages)
             )
         report = import_inputs(
             target,
@@ -1099,7 +1090,7 @@ def import_(
             on_wait=lambda: env.say(
                 f"factcheck: waiting for another process writing {sanitized(str(target))}"
             ),
-            progress=_import_progress(env),
+            progress=_import_progress(env, busy=paging),
             now=utc_now,
         )
         if as_json:
@@ -1110,21 +1101,55 @@ def import_(
     raise typer.Exit(Exit.FOUND if report["read"] else Exit.NOT_FOUND)
 
 
-def _fetch_options(timeout: float | None) -> Any:
+def _fetch_options(timeout: float | None, max_size: int | None = None) -> Any:
     from factcheck.fetch import FetchOptions
 
-    return FetchOptions(timeout=timeout)
+    if max_size is None:
+        return FetchOptions(timeout=timeout)
+    return FetchOptions(timeout=timeout, max_bytes=max_size * 2**20)
 
 
 def _fetch_progress(env: Env, url: str) -> Callable[[int, int | None], None] | None:
     """On a terminal: a bar of the bytes of a download."""
     if not env.stderr_isatty:
         return None
+    from urllib.parse import urlsplit
+
     from factcheck.fetch import redact
     from factcheck.term import BuildProgress
 
-    bar = BuildProgress(env.stderr, f"fetching {redact(url)}")
-    return lambda done, total: bar(done, total)
+    shown = redact(url)
+    if len(shown) > 40:  # the bar and the byte count need the room: the file name and host
+        parts = urlsplit(shown)
+        name = parts.path.rstrip("/").rsplit("/", 1)[-1] or "/"
+        shown = f"{name[:30]} from {parts.netloc[:30]}"
+    return BuildProgress(env.stderr, f"fetching {shown}", unit="bytes")
+
+
+def _pages_progress(
+    env: Env, label: str = "searching the Fact Check Tools API"
+) -> tuple[Callable[[int, int | None], None] | None, Callable[[], bool]]:
+    """On a terminal: a bar counting the API's pages, and whether it is on screen (the
+    records bar then waits: two bars would fight over one line)."""
+    if not env.stderr_isatty:
+        return None, lambda: False
+    from factcheck.term import BuildProgress
+
+    bar = BuildProgress(env.stderr, label, unit="pages")
+    drawn = [False]
+
+    def progress(done: int, total: int | None) -> None:
+        drawn[0] = total is None
+        bar(done, total)
+
+    return progress, lambda: drawn[0]
+
+
+def _shown_origin(origin: Any) -> Any:
+    """``origin`` fit to print: a URL's secrets (``key=``, passwords) as ``***``."""
+    from factcheck.fetch import redact
+
+    return origin._replace(location=redact(origin.location)) if origin.kind == "url" else origin
 
 
 @command("sources", "Database")
@@ -1153,6 +1178,7 @@ def sources(
     )
     with guarded(env):
         found = origins(locate_database(db or env.db, env.environ))
+        found = [_shown_origin(o) for o in found]
         shown = emit(env, out, Listing("sources", found, write_origins_plain))
     if not shown:
         env.say("factcheck: nothing was imported from a URL or the API into this database")
@@ -1166,6 +1192,7 @@ def update(
         bool, typer.Option("--dry-run", help="Fetch and report what would change; write nothing.")
     ] = False,
     timeout: TimeoutOption = None,
+    max_size: MaxSizeOption = None,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
     as_jsonl: JsonlOption = False,
@@ -1173,8 +1200,9 @@ def update(
 ) -> None:
     """Fetch every remembered URL and API query again and merge only what changed.
 
-    Unchanged feeds cost one small conditional request. A source that fails is reported and
-    the others go on; exit 2 if any failed.
+    Unchanged feeds cost one small conditional request. A source that fails is reported (and
+    its status in `sources` says so), its claims stay as they were, and the others go on;
+    exit 2 if any failed.
 
     Examples:
 
@@ -1200,15 +1228,20 @@ def update(
             remembered,
             environ=env.environ,
             dry_run=dry_run,
-            options=_fetch_options(timeout),
+            options=_fetch_options(timeout, max_size),
             endpoint=env.environ.get("FACTCHECK_API_URL") or None,
+            progress=lambda o: (
+                _pages_progress(env, f"searching the API for {o.location}")[0]
+                if o.kind == "api"
+                else _fetch_progress(env, o.location)
+            ),
         )
 
         def counted() -> Iterator[Any]:
             nonlocal failed
             for r in results:
                 failed += r.status == "failed"
-                yield r
+                yield r._replace(origin=_shown_origin(r.origin))
 
         emit(env, out, Listing("updates", counted(), write_updates_plain))
     if not remembered:
@@ -1217,15 +1250,20 @@ def update(
     raise typer.Exit(Exit.ERROR if failed else Exit.FOUND)
 
 
-def _import_progress(env: Env) -> Callable[[int, int | None], None] | None:
-    """On a terminal: a bar counting records read, then a note while merging and writing."""
+def _import_progress(
+    env: Env, busy: Callable[[], bool] = lambda: False
+) -> Callable[[int, int | None], None] | None:
+    """On a terminal: a bar counting records read, then a note while merging and writing;
+    not while ``busy()`` (another bar is drawn)."""
     if not env.stderr_isatty:
         return None
     from factcheck.term import BuildProgress
 
-    bar = BuildProgress(env.stderr, "reading records")
+    bar = BuildProgress(env.stderr, "reading records", unit="records")
 
     def progress(done: int, total: int | None) -> None:
+        if total is None and busy():
+            return
         bar(done, total)
         if total is not None:
             env.say(f"factcheck: merging {done:,} records and writing...")
@@ -1508,236 +1546,6 @@ def completion(
     )
     env.stdout.write(script if script.endswith("\n") else script + "\n")
     raise typer.Exit(Exit.FOUND)
-
-
-# --- the sentence-embedding model of the semantic extra --------------------------------
-
-MODEL_HELP = """\
-Install the sentence-embedding model of the semantic extra, or see where it is.
-
-The extra's packages come with `pip install 'factcheck[semantic]'`; the model (23.5 MB) is
-fetched once by `factcheck model install`. Nothing is downloaded at any other time.
-
-Examples:
-
-    factcheck model install
-
-    factcheck model status
-
-    factcheck model install --model-dir /srv/models/all-MiniLM-L6-v2
-"""
-model_app = group("model", "Setup", MODEL_HELP)
-OFFLINE_HINT = (
-    "check the network connection; on a machine without one, copy an installed model folder "
-    "and point --model-dir or FACTCHECK_MODEL_DIR at it"
-)
-
-
-@model_app.command("install")
-def model_install(
-    ctx: typer.Context,
-    model_dir: ModelDirOption = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            metavar="URL",
-            help="Fetch the pinned files from a mirror of the model's repository at the "
-            "pinned revision (or a test server). Default: the Hugging Face hub.",
-        ),
-    ] = None,
-    timeout: TimeoutOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Download the pinned model into the user cache (or --model-dir), checksum-verified.
-
-    Goes into --model-dir, else $FACTCHECK_MODEL_DIR, else the user cache: where search,
-    check and embed look for it. Run again after an interruption, it goes on where it
-    stopped; when the model is there already, it downloads nothing. A progress bar on a
-    terminal; the folder's path on stdout.
-
-    Examples:
-
-        factcheck model install
-
-        factcheck model install --model-dir ~/models/all-MiniLM-L6-v2 --json
-    """
-    from factcheck.fetch import Failure, FetchError, download
-    from factcheck.output import Document
-    from factcheck.semantic import model
-
-    env = env_of(ctx)
-    options = _fetch_options(timeout)
-    received: list[int] = []
-
-    def fetch(url: str, dest: Path, *, sha256: str | None = None, progress: Any = None) -> Any:
-        got = download(url, dest, sha256=sha256, progress=progress, options=options)
-        received.append(got.bytes_read)
-        return got
-
-    with guarded(env):
-        manifest = model.MANIFEST  # read now: tests point it at small files
-        location = model.find_model_dir(model_dir, env.environ)
-        there = model.is_installed(location.path, manifest)
-        total = sum(f.size for f in manifest)
-        try:
-            path = model.install_model(
-                location.path,
-                download=fetch,
-                base_url=base_url,
-                progress=_model_progress(env, total),
-                manifest=manifest,
-            )
-        except FetchError as e:
-            offline = e.kind not in (Failure.HTTP, Failure.CHECKSUM, Failure.ARGUMENT, Failure.FILE)
-            hint = OFFLINE_HINT if offline else e.hint
-            raise FactcheckError(f"cannot download the model: {e.message}", e.where, hint) from None
-        downloaded = sum(received)
-        doc = {
-            "path": str(path),
-            "source": location.source,
-            "model": model.MODEL_NAME,
-            "revision": model.REVISION,
-            "model_id": model.model_id(path),
-            "files": [
-                {"name": f.name, "path": f.path, "size": f.size, "sha256": f.sha256}
-                for f in manifest
-            ],
-            "bytes": total,
-            "downloaded": downloaded,
-            "already_installed": there,
-        }
-        plain = Document(doc, lambda o: o.write(f"{path}\n"))
-        emit(env, Format.json if as_json else Format.text, plain)
-        shown = sanitized(str(path))
-        size = f"{total / 1e6:.1f} MB"
-        if there:
-            env.say(f"factcheck: the model is already installed in {shown} ({size})")
-        else:
-            got = f"{downloaded / 1e6:.1f} MB downloaded"
-            env.say(f"factcheck: installed {model.MODEL_NAME} ({size}, {got}) in {shown}")
-        if model.find_model_dir(None, env.environ).path != path:
-            env.say(
-                f"factcheck: not where it is looked for by default: pass --model-dir {shown} "
-                f"or set {model.ENV_VAR}={shown}"
-            )
-    raise typer.Exit(Exit.FOUND)
-
-
-def _model_progress(env: Env, total: int) -> Callable[[int, int], None] | None:
-    """On a terminal: a bar of the bytes downloaded over all the model's files."""
-    if not env.stderr_isatty:
-        return None
-    from factcheck.term import BuildProgress
-
-    bar = BuildProgress(env.stderr, f"downloading the model ({total / 1e6:.1f} MB)")
-    return lambda done, size: bar(done, size)
-
-
-@model_app.command("status")
-def model_status(
-    ctx: typer.Context,
-    model_dir: ModelDirOption = None,
-    fmt: FormatOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Where the model is looked for, whether it is there, and whether the extra is installed.
-
-    The model is looked for in --model-dir, else $FACTCHECK_MODEL_DIR, else the user cache.
-    Exit 0 when semantic matching can run, 1 when the model or a package of the extra is
-    missing.
-
-    Examples:
-
-        factcheck model status
-
-        factcheck model status --model-dir ~/models/all-MiniLM-L6-v2 --json
-    """
-    from factcheck.output import Document
-
-    env = env_of(ctx)
-    out = output_format(env, fmt, json=as_json, allowed=(Format.text, Format.json, Format.jsonl))
-    with guarded(env):
-        doc = _model_report(model_dir, env.environ)
-
-        def plain(o: TextIO) -> None:
-            for label, value in _model_lines(doc):
-                o.write(f"{label:<10}  {sanitized(value)}\n")
-
-        emit(env, out, Document(doc, plain))
-    if not doc["usable"]:
-        fix = "" if doc["installed"] else "; to fetch it: factcheck model install"
-        env.say(f"factcheck: semantic matching is not available: {sanitized(doc['problem'])}{fix}")
-    raise typer.Exit(Exit.FOUND if doc["usable"] else Exit.NOT_FOUND)
-
-
-def _model_report(model_dir: str | None, environ: Mapping[str, str]) -> dict[str, Any]:
-    """What `model status` reports (its JSON document). Looks for the extra's packages
-    without importing them."""
-    from factcheck.semantic import model
-    from factcheck.semantic.errors import EXTRA_HINT, ModelError
-
-    location = model.find_model_dir(model_dir, environ)
-    searched = [
-        {"source": "argument", "path": model_dir or None},
-        {"source": model.ENV_VAR, "path": environ.get(model.ENV_VAR) or None},
-        {"source": "cache", "path": str(model.default_model_dir(environ))},
-    ]
-    problem = None
-    try:
-        path = model.check_model_dir(location)
-        identity = model.model_id(path)
-        pinned = model.is_installed(path)
-    except ModelError as e:
-        identity, pinned, problem = None, False, str(e)
-    except OSError as e:
-        raise FactcheckError(f"cannot read the model: {e.strerror or e}", e.filename) from None
-    packages = {name: _importable(name) for name in model.PACKAGES}
-    missing = [name for name, found in packages.items() if not found]
-    if problem is None and missing:
-        problem = f"the semantic extra needs {', '.join(missing)}: {EXTRA_HINT}"
-    return {
-        "path": str(location.path),
-        "source": location.source,
-        "searched": searched,
-        "installed": identity is not None,
-        "pinned": pinned,
-        "model": model.MODEL_NAME if pinned else None,
-        "revision": model.REVISION if pinned else None,
-        "model_id": identity,
-        "packages": packages,
-        "usable": problem is None,
-        "problem": problem,
-    }
-
-
-def _importable(name: str) -> bool:
-    """Whether ``import name`` would find the package, without importing it."""
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):  # a broken or half-imported package
-        return False
-
-
-def _model_lines(doc: dict[str, Any]) -> list[tuple[str, str]]:
-    """`model status` as labelled lines."""
-    where = {"argument": "from --model-dir", "cache": "the user cache"}
-    source = where.get(doc["source"], f"from ${doc['source']}")
-    if doc["pinned"]:
-        state = f"installed: {doc['model']} at revision {doc['revision'][:12]}"
-    elif doc["installed"]:
-        state = "installed: a folder with model.onnx and tokenizer.json (not the pinned download)"
-    else:
-        state = "not installed"
-    found = ", ".join(f"{n} {'ok' if ok else 'missing'}" for n, ok in doc["packages"].items())
-    lines = [("folder", f"{doc['path']} ({source})"), ("model", state)]
-    if doc["model_id"]:
-        lines.append(("model id", doc["model_id"]))
-    lines.append(("packages", found))
-    lines.append(("semantic", "usable" if doc["usable"] else "not available"))
-    return lines
 
 
 COMMAND_NAMES = [c.name for c in COMMANDS]

@@ -9,6 +9,7 @@ an API key).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
@@ -40,17 +41,30 @@ def url_input(
     conditional: bool = False,
 ) -> Input | None:
     """Fetch ``url`` now (into a temporary file) as an import input; None when
-    ``conditional`` and the server says it has not changed since ``origin``'s validators."""
+    ``conditional`` and the server says it has not changed since ``origin``'s validators.
+    ``progress`` gets the bytes as they come and ``(n, n)`` at the end, or on a failure."""
     from factcheck.fetch import fetch
 
     known = origin or Origin("url", url)
-    response = fetch(
-        url,
-        etag=known.etag if conditional else None,
-        last_modified=known.last_modified if conditional else None,
-        progress=progress,
-        options=options,
-    )
+    seen = [-1]  # bytes last reported; -1: nothing yet
+
+    def reported(done: int, total: int | None) -> None:
+        seen[0] = done
+        if progress:
+            progress(done, total)
+
+    try:
+        response = fetch(
+            url,
+            etag=known.etag if conditional else None,
+            last_modified=known.last_modified if conditional else None,
+            progress=reported,
+            options=options,
+        )
+    finally:
+        # The end, also of a failure or a body of unknown length: a bar would never end.
+        if progress and seen[0] >= 0:
+            progress(seen[0], seen[0])
     if response.not_modified:
         return None
     body = response.body
@@ -116,10 +130,11 @@ def api_input(
     key: str,
     options: Any = None,
     endpoint: str | None = None,
-    on_page: Callable[[int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Input:
     """The API's pages for ``query`` as an import input, fetched as the import reads them
-    (a failure part-way aborts the import, which then writes nothing)."""
+    (a failure part-way aborts the import, which then writes nothing). ``progress`` is told
+    ``(pages, None)`` after each page and ``(pages, pages)`` at the end, or on a failure."""
     from factcheck.fetch import API_ENDPOINT, search_claims
 
     pages = search_claims(
@@ -134,10 +149,15 @@ def api_input(
     )
 
     def lines() -> Iterator[str]:
-        for n, page in enumerate(pages, 1):
-            if on_page:
-                on_page(n)
-            yield json.dumps(page, ensure_ascii=False) + "\n"
+        n = 0
+        try:
+            for n, page in enumerate(pages, 1):
+                if progress:
+                    progress(n, None)
+                yield json.dumps(page, ensure_ascii=False) + "\n"
+        finally:  # the end, also of a failure: a bar would never end
+            if progress and n:
+                progress(n, n)
 
     return Input(f"api:{query.query}", lines=lines(), origin=query.origin(), format="factcheck-api")
 
@@ -169,18 +189,32 @@ def update(
     endpoint: str | None = None,
     now: Callable[[], str] = utc_now,
     on_wait: Callable[[], None] | None = None,
+    progress: Callable[[Origin], Callable[[int, int | None], None] | None] | None = None,
 ) -> Iterator[Updated]:
     """Fetch each origin again (URLs conditionally: an unchanged feed costs one small
     request) and import what changed, one origin at a time, so a failing one leaves the
-    database as it was and the others still go on."""
+    claims as they were and the others still go on; its ``status`` in the database says
+    ``failed: ...`` (unless ``dry_run``). ``progress(origin)`` may give a callback for the
+    bytes of a URL or the pages of an API query."""
     for origin in origins:
         try:
+            shown = progress(origin) if progress else None
             if origin.kind == "api":
                 item: Input | None = api_input(
-                    ApiQuery.of(origin), key=api_key(environ), options=options, endpoint=endpoint
+                    ApiQuery.of(origin),
+                    key=api_key(environ),
+                    options=options,
+                    endpoint=endpoint,
+                    progress=shown,
                 )
             else:
-                item = url_input(origin.location, origin=origin, options=options, conditional=True)
+                item = url_input(
+                    origin.location,
+                    origin=origin,
+                    options=options,
+                    progress=shown,
+                    conditional=True,
+                )
             if item is None:
                 if not dry_run:
                     _touch(target, origin._replace(fetched=now(), status="not modified"))
@@ -192,7 +226,21 @@ def update(
             )  # fmt: skip
             yield Updated(origin, "updated", report)
         except FactcheckError as e:
-            yield Updated(origin, "failed", error=str(e))
+            error = _failure(e, origin)
+            if not dry_run:
+                # If the database itself failed, the error already says so.
+                with contextlib.suppress(FactcheckError):
+                    _touch(target, origin._replace(status=f"failed: {error}"))
+            yield Updated(origin, "failed", error=error)
+
+
+def _failure(e: FactcheckError, origin: Origin) -> str:
+    """``e`` as one line for ``origin``'s report: the location is not repeated (a redirect
+    target is still named)."""
+    from factcheck.fetch import redact
+
+    where = None if e.where in (origin.location, redact(origin.location)) else e.where
+    return str(FactcheckError(e.message, where, e.hint))
 
 
 def _touch(target: Path, origin: Origin) -> None:

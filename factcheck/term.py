@@ -198,18 +198,22 @@ def print_speakers(console: Console, rows: Iterable[Any]) -> None:
 class BuildProgress:
     """A progress callback that draws a bar on stderr only once work is reported, and
     removes it when done: a warm cache shows nothing. ``total=None``: an unknown amount
-    (the bar pulses and counts); the call with ``done == total`` ends it."""
+    (the bar pulses and counts); the call with ``done == total`` ends it. ``unit``: also
+    show the count, "bytes" as a size (``1.2/4.0 MB``), another word after the number."""
 
-    def __init__(self, stderr: TextIO, label: str) -> None:
+    def __init__(self, stderr: TextIO, label: str, unit: str | None = None) -> None:
         self._stderr = stderr
         self._label = label
+        self._unit = unit
         self._progress: Any = None
         self._task: Any = None
 
     def __call__(self, done: int, total: int | None) -> None:
         from rich.progress import (
             BarColumn,
+            DownloadColumn,
             Progress,
+            ProgressColumn,
             TaskProgressColumn,
             TextColumn,
             TimeElapsedColumn,
@@ -217,8 +221,15 @@ class BuildProgress:
 
         if self._progress is None:
             console = Console(file=self._stderr, stderr=True, highlight=False, markup=False)
-            columns = (TextColumn(sanitize(self._label)), BarColumn(), TaskProgressColumn(),
-                       TimeElapsedColumn())  # fmt: skip
+            # Literal text: a URL in the label may hold "{" or "[", format and markup syntax.
+            label = sanitize(self._label).replace("{", "{{").replace("}", "}}")
+            columns: list[ProgressColumn] = [TextColumn(label, markup=False), BarColumn()]
+            if self._unit == "bytes":
+                columns.append(DownloadColumn())
+            elif self._unit:
+                unit = self._unit.replace("{", "{{").replace("}", "}}")
+                columns.append(TextColumn("{task.completed:,.0f} " + unit, markup=False))
+            columns += [TaskProgressColumn(), TimeElapsedColumn()]
             self._progress = Progress(*columns, console=console, transient=True)
             self._progress.start()
             self._task = self._progress.add_task("", total=total)
