@@ -128,6 +128,31 @@ def command(name: str, panel: str, *, quick: bool = False) -> Callable[[Any], An
     return register
 
 
+def group(name: str, panel: str, help: str) -> typer.Typer:
+    """A command group (``factcheck NAME COMMAND``), listed like a command; its commands
+    register on the returned app. Only the full app has groups: none searches or checks."""
+    sub = typer.Typer(
+        name=name,
+        help=help,
+        invoke_without_command=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="markdown",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @sub.callback()
+    def show_help(ctx: typer.Context) -> None:
+        if ctx.invoked_subcommand is None:  # `factcheck NAME` alone: its help, as --help
+            shown = ctx.get_help()  # rich help prints itself and returns ""
+            if shown:
+                typer.echo(shown)
+            raise typer.Exit(Exit.FOUND)
+
+    COMMANDS.append(Command(name, sub, panel))
+    return sub
+
+
 COMMANDS_HELP = """\
 Check claims against a curated database of attributed statements.
 
@@ -204,7 +229,10 @@ def build_app(*, quick: bool) -> typer.Typer:
     )
     app.callback()(main_callback)
     for c in COMMANDS:
-        if c.quick or not quick:
+        if isinstance(c.function, typer.Typer):  # a group()
+            if not quick:
+                app.add_typer(c.function, name=c.name, rich_help_panel=c.panel)
+        elif c.quick or not quick:
             app.command(c.name, rich_help_panel=c.panel)(c.function)
     return app
 
@@ -1546,6 +1574,236 @@ def completion(
     )
     env.stdout.write(script if script.endswith("\n") else script + "\n")
     raise typer.Exit(Exit.FOUND)
+
+
+# --- the sentence-embedding model of the semantic extra --------------------------------
+
+MODEL_HELP = """\
+Install the sentence-embedding model of the semantic extra, or see where it is.
+
+The extra's packages come with `pip install 'factcheck[semantic]'`; the model (23.5 MB) is
+fetched once by `factcheck model install`. Nothing is downloaded at any other time.
+
+Examples:
+
+    factcheck model install
+
+    factcheck model status
+
+    factcheck model install --model-dir /srv/models/all-MiniLM-L6-v2
+"""
+model_app = group("model", "Setup", MODEL_HELP)
+OFFLINE_HINT = (
+    "check the network connection; on a machine without one, copy an installed model folder "
+    "and point --model-dir or FACTCHECK_MODEL_DIR at it"
+)
+
+
+@model_app.command("install")
+def model_install(
+    ctx: typer.Context,
+    model_dir: ModelDirOption = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            help="Fetch the pinned files from a mirror of the model's repository at the "
+            "pinned revision (or a test server). Default: the Hugging Face hub.",
+        ),
+    ] = None,
+    timeout: TimeoutOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Download the pinned model into the user cache (or --model-dir), checksum-verified.
+
+    Goes into --model-dir, else $FACTCHECK_MODEL_DIR, else the user cache: where search,
+    check and embed look for it. Run again after an interruption, it goes on where it
+    stopped; when the model is there already, it downloads nothing. A progress bar on a
+    terminal; the folder's path on stdout.
+
+    Examples:
+
+        factcheck model install
+
+        factcheck model install --model-dir ~/models/all-MiniLM-L6-v2 --json
+    """
+    from factcheck.fetch import Failure, FetchError, download
+    from factcheck.output import Document
+    from factcheck.semantic import model
+
+    env = env_of(ctx)
+    options = _fetch_options(timeout)
+    received: list[int] = []
+
+    def fetch(url: str, dest: Path, *, sha256: str | None = None, progress: Any = None) -> Any:
+        got = download(url, dest, sha256=sha256, progress=progress, options=options)
+        received.append(got.bytes_read)
+        return got
+
+    with guarded(env):
+        manifest = model.MANIFEST  # read now: tests point it at small files
+        location = model.find_model_dir(model_dir, env.environ)
+        there = model.is_installed(location.path, manifest)
+        total = sum(f.size for f in manifest)
+        try:
+            path = model.install_model(
+                location.path,
+                download=fetch,
+                base_url=base_url,
+                progress=_model_progress(env, total),
+                manifest=manifest,
+            )
+        except FetchError as e:
+            offline = e.kind not in (Failure.HTTP, Failure.CHECKSUM, Failure.ARGUMENT, Failure.FILE)
+            hint = OFFLINE_HINT if offline else e.hint
+            raise FactcheckError(f"cannot download the model: {e.message}", e.where, hint) from None
+        downloaded = sum(received)
+        doc = {
+            "path": str(path),
+            "source": location.source,
+            "model": model.MODEL_NAME,
+            "revision": model.REVISION,
+            "model_id": model.model_id(path),
+            "files": [
+                {"name": f.name, "path": f.path, "size": f.size, "sha256": f.sha256}
+                for f in manifest
+            ],
+            "bytes": total,
+            "downloaded": downloaded,
+            "already_installed": there,
+        }
+        plain = Document(doc, lambda o: o.write(f"{path}\n"))
+        emit(env, Format.json if as_json else Format.text, plain)
+        shown = sanitized(str(path))
+        size = f"{total / 1e6:.1f} MB"
+        if there:
+            env.say(f"factcheck: the model is already installed in {shown} ({size})")
+        else:
+            got = f"{downloaded / 1e6:.1f} MB downloaded"
+            env.say(f"factcheck: installed {model.MODEL_NAME} ({size}, {got}) in {shown}")
+        if model.find_model_dir(None, env.environ).path != path:
+            env.say(
+                f"factcheck: not where it is looked for by default: pass --model-dir {shown} "
+                f"or set {model.ENV_VAR}={shown}"
+            )
+    raise typer.Exit(Exit.FOUND)
+
+
+def _model_progress(env: Env, total: int) -> Callable[[int, int], None] | None:
+    """On a terminal: a bar of the bytes downloaded over all the model's files."""
+    if not env.stderr_isatty:
+        return None
+    from factcheck.term import BuildProgress
+
+    bar = BuildProgress(env.stderr, f"downloading the model ({total / 1e6:.1f} MB)")
+    return lambda done, size: bar(done, size)
+
+
+@model_app.command("status")
+def model_status(
+    ctx: typer.Context,
+    model_dir: ModelDirOption = None,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Where the model is looked for, whether it is there, and whether the extra is installed.
+
+    The model is looked for in --model-dir, else $FACTCHECK_MODEL_DIR, else the user cache.
+    Exit 0 when semantic matching can run, 1 when the model or a package of the extra is
+    missing.
+
+    Examples:
+
+        factcheck model status
+
+        factcheck model status --model-dir ~/models/all-MiniLM-L6-v2 --json
+    """
+    from factcheck.output import Document
+
+    env = env_of(ctx)
+    out = output_format(env, fmt, json=as_json, allowed=(Format.text, Format.json, Format.jsonl))
+    with guarded(env):
+        doc = _model_report(model_dir, env.environ)
+
+        def plain(o: TextIO) -> None:
+            for label, value in _model_lines(doc):
+                o.write(f"{label:<10}  {sanitized(value)}\n")
+
+        emit(env, out, Document(doc, plain))
+    if not doc["usable"]:
+        fix = "" if doc["installed"] else "; to fetch it: factcheck model install"
+        env.say(f"factcheck: semantic matching is not available: {sanitized(doc['problem'])}{fix}")
+    raise typer.Exit(Exit.FOUND if doc["usable"] else Exit.NOT_FOUND)
+
+
+def _model_report(model_dir: str | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    """What `model status` reports (its JSON document). Looks for the extra's packages
+    without importing them."""
+    from factcheck.semantic import model
+    from factcheck.semantic.errors import EXTRA_HINT, ModelError
+
+    location = model.find_model_dir(model_dir, environ)
+    searched = [
+        {"source": "argument", "path": model_dir or None},
+        {"source": model.ENV_VAR, "path": environ.get(model.ENV_VAR) or None},
+        {"source": "cache", "path": str(model.default_model_dir(environ))},
+    ]
+    problem = None
+    try:
+        path = model.check_model_dir(location)
+        identity = model.model_id(path)
+        pinned = model.is_installed(path)
+    except ModelError as e:
+        identity, pinned, problem = None, False, str(e)
+    except OSError as e:
+        raise FactcheckError(f"cannot read the model: {e.strerror or e}", e.filename) from None
+    packages = {name: _importable(name) for name in model.PACKAGES}
+    missing = [name for name, found in packages.items() if not found]
+    if problem is None and missing:
+        problem = f"the semantic extra needs {', '.join(missing)}: {EXTRA_HINT}"
+    return {
+        "path": str(location.path),
+        "source": location.source,
+        "searched": searched,
+        "installed": identity is not None,
+        "pinned": pinned,
+        "model": model.MODEL_NAME if pinned else None,
+        "revision": model.REVISION if pinned else None,
+        "model_id": identity,
+        "packages": packages,
+        "usable": problem is None,
+        "problem": problem,
+    }
+
+
+def _importable(name: str) -> bool:
+    """Whether ``import name`` would find the package, without importing it."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a broken or half-imported package
+        return False
+
+
+def _model_lines(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """`model status` as labelled lines."""
+    where = {"argument": "from --model-dir", "cache": "the user cache"}
+    source = where.get(doc["source"], f"from ${doc['source']}")
+    if doc["pinned"]:
+        state = f"installed: {doc['model']} at revision {doc['revision'][:12]}"
+    elif doc["installed"]:
+        state = "installed: a folder with model.onnx and tokenizer.json (not the pinned download)"
+    else:
+        state = "not installed"
+    found = ", ".join(f"{n} {'ok' if ok else 'missing'}" for n, ok in doc["packages"].items())
+    lines = [("folder", f"{doc['path']} ({source})"), ("model", state)]
+    if doc["model_id"]:
+        lines.append(("model id", doc["model_id"]))
+    lines.append(("packages", found))
+    lines.append(("semantic", "usable" if doc["usable"] else "not available"))
+    return lines
 
 
 COMMAND_NAMES = [c.name for c in COMMANDS]

@@ -38,6 +38,8 @@ CACHE_NAME = "all-MiniLM-L6-v2"
 # Bumped when the recipe that turns token states into a sentence vector changes, so vectors
 # made by the old recipe stop matching model_id().
 POOLING = "mean-l2"
+# The import names of the semantic extra's packages (what `factcheck model status` looks for).
+PACKAGES = ("numpy", "onnxruntime", "tokenizers")
 
 INSTALL_HINT = (
     f"install the model into the cache, or set {ENV_VAR} to a folder holding "
@@ -171,9 +173,10 @@ def model_id(model_dir: Path) -> str:
     return f"{CACHE_NAME};onnx={onnx};tokenizer={tokenizer};{POOLING};max={MAX_TOKENS}"
 
 
-def is_installed(dest_dir: Path) -> bool:
-    """Whether ``dest_dir`` holds every manifest file with its pinned sha256."""
-    return _complete(dest_dir, MANIFEST)
+def is_installed(dest_dir: Path, manifest: tuple[ModelFile, ...] | None = None) -> bool:
+    """Whether ``dest_dir`` holds every file of ``manifest`` (default: the pinned one) with
+    its sha256."""
+    return _complete(dest_dir, MANIFEST if manifest is None else manifest)
 
 
 def file_url(file: ModelFile, base_url: str | None = None) -> str:
@@ -187,7 +190,7 @@ def install_model(
     download: Download,
     base_url: str | None = None,
     progress: Progress | None = None,
-    manifest: tuple[ModelFile, ...] = MANIFEST,
+    manifest: tuple[ModelFile, ...] | None = None,
 ) -> Path:
     """Download the model into ``dest_dir`` and return it; nothing to do if it is already there.
 
@@ -199,10 +202,12 @@ def install_model(
     again. ``progress(done, total)`` counts bytes over all files. A folder at ``dest_dir`` is
     replaced only if it is empty or factcheck installed it (its ``factcheck-model.json``);
     any other is an error, never deleted.
-    ``manifest`` is for tests; callers keep the pinned default.
+    ``manifest`` is for tests; callers keep the pinned default (read at call time, so a
+    test may replace ``MANIFEST`` itself).
     """
     from factcheck.store import locked  # flock-based; only installers pay for importing store
 
+    manifest = MANIFEST if manifest is None else manifest
     dest = Path(dest_dir)
     if dest.is_dir() and _complete(dest, manifest):
         return dest
