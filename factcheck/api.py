@@ -235,6 +235,7 @@ class Session:
         encoder = self.encoder()
         # The SQLite store's vectors are in the database: its writers' lock. A JSON database's
         # are in the cache (the database may be read-only, e.g. the bundled one): theirs.
+        path.parent.mkdir(parents=True, exist_ok=True)
         with locked(real_path(path)):
             report = embed(self.index, path, encoder, progress=progress)
         self._matcher = None  # the next search loads the new vectors

@@ -67,6 +67,8 @@ class Features(NamedTuple):
     # Cosine of query and record in the sentence-embedding model, when the database has
     # vectors and the model is loaded (the semantic extra); None for lexical matching.
     cosine: float | None = None
+    # Its lead over (or gap to) the best cosine of the other non-near-duplicate candidates.
+    cosine_margin: float = 0.0
 
 
 class _Doc(NamedTuple):
@@ -281,14 +283,20 @@ class Matcher:
         out = []
         for i, (rowid, bm25) in enumerate(found):
             rival = 0.0
-            for j, (_, other) in enumerate(found):
+            rival_cosine = 0.0
+            for j, (other_row, other) in enumerate(found):
                 # BM25 order: the first rival found is the best one.
                 if j != i and _jaccard(sets[i], sets[j]) < NEAR_DUPLICATE:
-                    rival = other
-                    break
+                    if not rival:
+                        rival = other
+                    if cosine is not None:
+                        rival_cosine = max(rival_cosine, cosine.get(other_row, 0.0))
+                    if cosine is None:
+                        break
             f = self.features(query, docs[i], bm25, rival)
             if cosine is not None:
-                f = f._replace(cosine=cosine.get(rowid, 0.0))
+                own = cosine.get(rowid, 0.0)
+                f = f._replace(cosine=own, cosine_margin=own - rival_cosine)
             out.append(Candidate(rowid, bm25, f, score(f)))
         return out
 
@@ -428,7 +436,7 @@ class Matcher:
 _WEIGHTS = (-5.743, 2.530, 0.963, 0.677, 2.156, 8.849, -1.561)
 # The same with the cosine as a seventh input, fitted the same way with
 # ``python benchmarks/realdata.py --fit --semantic`` (fused candidates, the shared model).
-_SEMANTIC_WEIGHTS = (-5.743, 2.530, 0.963, 0.677, 2.156, 8.849, -1.561, 0.0)
+_SEMANTIC_WEIGHTS = (-5.787, 2.067, -0.347, 0.500, 0.643, 6.170, -0.709, 4.336, 4.413)
 
 
 # A record of the speaker a query names as its claimant ("Moscow denied ...") comes first when
@@ -452,7 +460,7 @@ def transformed(f: Features) -> tuple[float, ...]:
         f.margin,
         f.entity_miss,
     )
-    return lexical if f.cosine is None else (*lexical, f.cosine)
+    return lexical if f.cosine is None else (*lexical, f.cosine, f.cosine_margin)
 
 
 def score(f: Features, weights: Sequence[float] | None = None) -> float:
