@@ -100,18 +100,28 @@ class ApiQuery(NamedTuple):
             "limit": None if self.limit is None else str(self.limit),
         }
         kept = tuple(sorted((k, v) for k, v in params.items() if v is not None))
-        return Origin("api", self.query, kept, format="factcheck-api")
+        return Origin(
+            "api", self.query.strip() or _site_only(self.site), kept, format="factcheck-api"
+        )
 
     @classmethod
     def of(cls, origin: Origin) -> ApiQuery:
         p = dict(origin.params)
+        site_only = "site" in p and origin.location == _site_only(p["site"])
         return cls(
-            origin.location,
+            "" if site_only else origin.location,
             p.get("language"),
             int(p["max_age_days"]) if "max_age_days" in p else None,
             p.get("site"),
             int(p["limit"]) if "limit" in p else None,
         )
+
+
+def _site_only(site: str | None) -> str:
+    """The location remembered for a search of one publisher's reviews without words (the
+    API allows it; a location is never blank). A query of these very words with the same
+    --site is read back as this search, which differs little."""
+    return f"site:{site}"
 
 
 def api_key(environ: Mapping[str, str]) -> str:
@@ -138,7 +148,7 @@ def api_input(
     from factcheck.fetch import API_ENDPOINT, search_claims
 
     pages = search_claims(
-        query.query,
+        query.query.strip() or None,
         key=key,
         language=query.language,
         max_age_days=query.max_age_days,
@@ -159,7 +169,8 @@ def api_input(
             if progress and n:
                 progress(n, n)
 
-    return Input(f"api:{query.query}", lines=lines(), origin=query.origin(), format="factcheck-api")
+    origin = query.origin()
+    return Input(f"api:{origin.location}", lines=lines(), origin=origin, format="factcheck-api")
 
 
 class Updated(NamedTuple):

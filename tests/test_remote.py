@@ -541,3 +541,32 @@ def test_a_failed_download_ends_its_bar(
     (bar,) = [bar for bar in Bar.made if bar.unit == "bytes"]
     assert bar.calls[0] == (0, 1000)
     assert bar.calls[-1][0] == bar.calls[-1][1]  # ended: the error line is not drawn over
+
+
+@pytest.mark.parametrize("suffix", [".json", ".sqlite"])
+def test_a_site_only_api_search_is_remembered_and_updated(
+    server: Server, tmp_path: Path, suffix: str
+) -> None:
+    server.route(API_PATH, api_route([{"claims": [api_claim(1), api_claim(2)]}]))
+    db = str(tmp_path / f"mine{suffix}")
+    environ = api_environ(server)
+    r = cli(tmp_path, "import", "--api", " ", "--site", "checker.example", "--db", db, **environ)
+    assert r.returncode == 0, r.stderr
+    (source,) = sources(tmp_path, db)  # the database stays readable: no blank location
+    assert (source["location"], source["params"]) == (
+        "site:checker.example",
+        {"site": "checker.example"},
+    )
+    r = cli(tmp_path, "--db", db, "update", **environ)
+    assert (r.returncode, r.stdout) == (
+        0,
+        "updated  site:checker.example: 2 read, 0 added, 0 updated, 2 unchanged\n",
+    )
+    for seen in server.seen:  # no query words, on import and on update alike
+        assert parse_qs(urlsplit(seen.path).query) == {
+            "reviewPublisherSiteFilter": ["checker.example"],
+            "key": [KEY],
+        }
+    r = cli(tmp_path, "import", "--api", " ", "--db", db, **environ)
+    assert (r.returncode, r.stderr.count("\n")) == (2, 1)
+    assert "needs a query or a publisher site" in r.stderr
