@@ -1,9 +1,11 @@
 """Find the known claims closest to a typed claim.
 
-Pipeline (see MATCHING.md for why): normalise -> resolve speaker aliases -> correct words the
-index has never seen to their nearest vocabulary word (rapidfuzz over the vocabulary, not over
-records) -> BM25 candidates from FTS5 -> score each candidate on IDF-weighted coverage of the
-query and of the record plus a fuzzy string ratio -> calibrated 0-100 score -> threshold.
+Pipeline (README "Matching" says why, with the figures): parse the query once (normalise,
+resolve a named speaker's aliases, correct words the index has never seen to their nearest
+vocabulary word) -> BM25 candidates from FTS5 over text, titles and speaker (fused with the
+sentence-embedding model's nearest claims when the database has vectors: the semantic extra)
+-> features that mean the same on any database (IDF-weighted coverage, BM25 lead over the
+rivals, missed names, the cosine) -> a calibrated 0-100 score -> threshold and ranking rules.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ class Candidate(NamedTuple):
 
 
 _DOC_CACHE = 200_000  # candidate documents kept between queries (a few tens of MB at most)
-FUSION_DEPTH = 100  # with vectors: each method's top 100 enters the fusion (MATCHING.md)
+FUSION_DEPTH = 100  # with vectors: each method's top 100 enters the fusion (semantic.fusion)
 
 
 class Dense(Protocol):

@@ -3,7 +3,8 @@
 The table is data: three sets of *verdict keys* (the verdict case-folded with everything but
 letters and digits removed, so ``Flip- Flop`` = ``Flip Flop`` = ``flipflop``), one rule for the
 Washington Post's Pinocchios, and overrides a caller passes in. The rules follow "Status
-mapping for free-text verdicts" in the shared data README: mixed verdicts (``Half True``,
+mapping for free-text verdicts" in the README of the team's shared data folder (not part
+of this repository; README "Import, export" has the resulting table): mixed verdicts (``Half True``,
 ``Mixture``) count as disputed; ratings of consistency rather than truth (PolitiFact's
 Flip-O-Meter) and the many one-off headline fragments stay unverified. The raw verdict is
 always kept in ``Claim.verdict``; this module only derives the status and, for a disputed

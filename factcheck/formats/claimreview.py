@@ -6,8 +6,9 @@ type="application/ld+json">`` blocks (``read`` picks by the first character; ``r
 forces the last). Other node types in a ``@graph`` or a page (WebPage, Organization...) are
 skipped; elsewhere a non-ClaimReview object is an error record.
 
-Mapping (see the shared data README): ``claimReviewed`` -> text; ``itemReviewed.author.name``
--> speaker (generic claimants such as "Bloggers" keep their name; none -> "Unknown");
+Mapping (as README "Import, export, validate, add" documents it): ``claimReviewed`` -> text;
+``itemReviewed.author.name`` -> speaker (generic claimants such as "Bloggers" keep their
+name; none -> "Unknown");
 ``itemReviewed.datePublished``, else the review's ``datePublished`` -> date;
 ``reviewRating.alternateName`` -> verdict -> status; the review ``url``, ``name`` (else
 ``headline``: the fact-check's title), ``author.name`` (the checker; else ``publisher.name``)

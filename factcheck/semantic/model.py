@@ -59,7 +59,7 @@ class ModelFile:
 
 # Neither hash below could be checked against the Hugging Face hub from here (no network but
 # package registries). tokenizer.json's is verified: the shared copy
-# (/work/shared/models/all-MiniLM-L6-v2-int8, byte-identical to upstream per its README) hashes
+# (the team's development copy of the model, byte-identical to upstream per its README) hashes
 # to it, and public manifests pin the same value at this revision. model_quint8_avx2.onnx's
 # sha256 and size are NOT verified here: they are the values that at least six independent
 # public projects pin for this file (two of them at this revision), not bytes we hashed. The
