@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -104,20 +104,28 @@ def _scan_numbers(text: str, toks: Sequence[_Tok]) -> tuple[list[_Fig], list[_Ye
                 continue
         if math.isfinite(value):  # a scale can overflow too: "1e300 million" is inf
             found.append((value, m.start(), m.end()))
-    digit_spans = [(s, e) for _, s, e in found]
+    # Digit figures, in text order and apart: a token inside one is found by bisection (a
+    # scan of all of them for each number word cost their product: "1 one 1 one ...").
+    digit_starts = [s for _, s, _ in found]
+    digit_ends = [e for _, _, e in found]
+
+    def in_digits(pos: int) -> bool:
+        k = bisect_right(digit_starts, pos) - 1
+        return k >= 0 and pos < digit_ends[k]
+
     # Number words: "three", "fifty-five thousand", "a dozen", "one hundred and five".
     n, i = len(toks), 0
     while i < n:
         t = toks[i]
         article = t.key in {"a", "an"} and i + 1 < n and toks[i + 1].key in _SCALE_WORDS
-        if not (article or _is_number_word(t)) or any(s <= t.start < e for s, e in digit_spans):
+        if not (article or _is_number_word(t)) or in_digits(t.start):
             i += 1
             continue
         words = [t.key] if article else t.key.split("-")
         j = i + 1
         while j < n:
             u = toks[j]
-            if _is_number_word(u) and not any(s <= u.start < e for s, e in digit_spans):
+            if _is_number_word(u) and not in_digits(u.start):
                 words.extend(u.key.split("-"))
             elif not (u.key == "and" and j + 1 < n and _is_number_word(toks[j + 1])):
                 break  # "and" only inside a figure: "one hundred and five"

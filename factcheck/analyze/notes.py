@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -86,31 +87,45 @@ def _shown(f: Figure) -> str:
     return f"{f.qualifier} {f.text}" if kind in {"lower", "upper", "near"} else f.text
 
 
+# Each query figure is compared with every record figure (a tolerance, not an equality: no
+# index finds the consistent ones), so a record's figures are compared up to this many, and
+# those of the records it updates too: a database text listing thousands of figures would
+# otherwise cost their product with the query's. No real claim states a hundred figures.
+_MAX_RECORD_FIGURES = 100
+
+
 def _number_notes(
     q: _Text, r: _Text, claim: Claim, lookup: Callable[[str], Claim | None], aliases: Speakers
 ) -> list[Note]:
     if not q.figures or not r.figures:
         return []  # the record states no figure: nothing to compare, not a difference
-    pending = [f for f in q.figures if not any(_consistent(f.figure, g.figure) for g in r.figures)]
+    r_figures = r.figures[:_MAX_RECORD_FIGURES]
+    pending = [f for f in q.figures if not any(_consistent(f.figure, g.figure) for g in r_figures)]
     earlier: list[Figure] = []
     if any(rel.relation == "updates" for rel in claim.related):
         for rel in claim.related:
             if rel.relation == "updates" and (updated := lookup(rel.id)) is not None:
                 earlier.extend(f.figure for f in _parse(updated.text, aliases).figures)
-    current = [g for g in r.figures if not any(_consistent(g.figure, e) for e in earlier)]
+                if len(earlier) >= _MAX_RECORD_FIGURES:
+                    del earlier[_MAX_RECORD_FIGURES:]
+                    break
+    current = [g for g in r_figures if not any(_consistent(g.figure, e) for e in earlier)]
+    pending_at = {f.start for f in pending}  # a query's figures each start somewhere else
     if earlier and current:
         # The record mentions the figure it updates ("a rise from 46,000"): citing that one
         # alone is citing an outdated figure, unless the query also gives the current one.
         cites_current = any(_consistent(f.figure, g.figure) for f in q.figures for g in current)
         if not cites_current:
             for f in q.figures:
-                if f not in pending and any(_consistent(f.figure, e) for e in earlier):
+                if f.start not in pending_at and any(_consistent(f.figure, e) for e in earlier):
                     pending.append(f)
+                    pending_at.add(f.start)
             pending.sort(key=lambda f: f.start)
-    pool = list(current or r.figures)
+    pool = list(current or r_figures)
     for f in q.figures:
-        if f not in pending:
+        if f.start not in pending_at:
             pool = [g for g in pool if not _consistent(f.figure, g.figure)] or pool
+    old_of = {p: [e for e in earlier if e.percent == p] for p in (False, True)}
     notes = []
     for f in pending:
         candidates = [g for g in pool if g.figure.percent == f.figure.percent]
@@ -119,7 +134,7 @@ def _number_notes(
         best = max(candidates, key=lambda g: _pair_score(f, g))
         if len(pool) > 1:
             pool.remove(best)  # two wrong figures are two notes against two record figures
-        old = [e for e in earlier if e.percent == f.figure.percent]
+        old = old_of[f.figure.percent]
         message = (
             f"figure differs: you wrote {_shown(f.figure)}, the record says {_shown(best.figure)}"
         )
@@ -218,23 +233,42 @@ def _lower_first(text: str) -> str:
 def _negation_notes(q: _Text, r: _Text) -> list[Note]:
     notes: list[Note] = []
     seen: set[tuple[str, str]] = set()
+    # Which (axis, sign) each side has, and the record's directions by (axis, sign) and word,
+    # each word with the first of its directions to carry each context stem: a query direction
+    # then finds the first record direction it shares a stem with, per word, without a scan of
+    # all of them (a scan of every pair, and of every direction for each, was cubic).
+    q_has = {(d.axis, d.sign) for d in q.directions}
+    r_has = {(d.axis, d.sign) for d in r.directions}
+    firsts: dict[tuple[int, int], dict[str, dict[str, int]]] = {}
+    for k, rd in enumerate(r.directions):
+        word = r.tokens[rd.pos].raw.lower()  # as the notes tell words apart
+        by_stem = firsts.setdefault((rd.axis, rd.sign), {}).setdefault(word, {})
+        for stem in rd.context:
+            by_stem.setdefault(stem, k)
+    ending: dict[int, int] = {}  # where a record figure ends: the first figure to end there
+    for k, f in enumerate(r.figures):
+        ending.setdefault(f.end, k)
     for qd in q.directions:
-        for rd in r.directions:
-            if rd.axis != qd.axis or rd.sign != -qd.sign or not (qd.context & rd.context):
+        opposite = (qd.axis, -qd.sign)
+        # Both directions on one side ("a rise from ... after a fall") compare nothing.
+        if opposite in q_has or (qd.axis, qd.sign) in r_has or opposite not in firsts:
+            continue
+        q_word = q.tokens[qd.pos].raw
+        hits = []
+        for word, by_stem in firsts[opposite].items():
+            if (q_word.lower(), word) in seen:
                 continue
-            # Both directions on one side ("a rise from ... after a fall") compare nothing.
-            if any(d.axis == rd.axis and d.sign == rd.sign for d in q.directions):
-                continue
-            if any(d.axis == qd.axis and d.sign == qd.sign for d in r.directions):
-                continue
-            q_word, r_word = q.tokens[qd.pos].raw, r.tokens[rd.pos].raw
-            if (q_word.lower(), r_word.lower()) in seen:
-                continue
+            k = min((by_stem[s] for s in qd.context if s in by_stem), default=-1)
+            if k >= 0:
+                hits.append(k)
+        for k in sorted(hits):  # in the record's order, as a scan of each pair found them
+            rd = r.directions[k]
+            r_word = r.tokens[rd.pos].raw
             seen.add((q_word.lower(), r_word.lower()))
             notes.append(
                 Note(
                     "negation",
-                    f"direction differs: {_direction_phrase(q_word, r, rd)}",
+                    f"direction differs: {_direction_phrase(q_word, r, rd, ending)}",
                     {"query": q_word, "record": r_word, "axis": DIRECTIONS[qd.axis][0]},
                 )
             )
@@ -269,16 +303,19 @@ def _negation_notes(q: _Text, r: _Text) -> list[Note]:
     return []
 
 
-def _direction_phrase(q_word: str, r: _Text, rd: _Direction) -> str:
-    """ "the record reports a 31% increase" when a figure goes with the word, else both words."""
+def _direction_phrase(q_word: str, r: _Text, rd: _Direction, ending: dict[int, int]) -> str:
+    """ "the record reports a 31% increase" when a figure goes with the word, else both words.
+    ``ending``: the index of the first record figure that ends at each position."""
     tok = r.tokens[rd.pos]
-    for f in r.figures:
-        if 0 <= tok.start - f.end <= 2:
-            start = f.start
-            before = r.text[max(0, start - 3) : start].lower()
-            if before.endswith(("a ", "an ")):
-                start -= 2 if before.endswith("a ") else 3
-            return f"the record reports {r.text[start : tok.end]}"
+    # The first figure that ends 0 to 2 characters before the word (looked up, not scanned).
+    k = min((ending[e] for e in range(tok.start - 2, tok.start + 1) if e in ending), default=-1)
+    if k >= 0:
+        f = r.figures[k]
+        start = f.start
+        before = r.text[max(0, start - 3) : start].lower()
+        if before.endswith(("a ", "an ")):
+            start -= 2 if before.endswith("a ") else 3
+        return f"the record reports {r.text[start : tok.end]}"
     return f'you wrote "{q_word}", the record says "{tok.raw}"'
 
 
@@ -291,15 +328,15 @@ def _date_mentions(t: _Text) -> list[tuple[int | None, int | None, str, int]]:
     """(year, month, as written, position) of each event date in a text."""
     out: list[tuple[int | None, int | None, str, int]] = []
     used: set[int] = set()
+    starts = [y.start for y in t.years]  # in text order, as found
     for month, start, end in t.months:
-        year = next(
-            (
-                y
-                for y in t.years
-                if not y.baseline and 0 < y.start - end <= 6 and y.start not in used
-            ),
-            None,
-        )
+        # The first unused event year that starts within 6 characters after the month: found
+        # by bisection, not by trying every year of the text for every month.
+        year = None
+        for y in t.years[bisect_right(starts, end) : bisect_right(starts, end + 6)]:
+            if not y.baseline and y.start not in used:
+                year = y
+                break
         if year is not None:
             used.add(year.start)
             out.append((year.value, month, t.text[start : year.end], start))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -48,6 +49,7 @@ def _negation(toks: Sequence[_Tok]) -> tuple[list[_Scope], set[int]]:
     scopes: list[_Scope] = []
     covered: set[int] = set()
     n = len(toks)
+    jumps: tuple[list[int], list[int], list[int]] | None = None
     for i, t in enumerate(toks):
         if not t.word:
             continue
@@ -58,24 +60,45 @@ def _negation(toks: Sequence[_Tok]) -> tuple[list[_Scope], set[int]]:
             j = i + 2
         else:
             continue
+        if jumps is None:
+            jumps = _scope_jumps(toks)
+        ends, prepositions, content = jumps
         stems: set[str] = set()
         counted = 0
         last = j - 1
+        # A scope is its next NEGATION_SCOPE content words before a break (or, once one is
+        # counted, a preposition); words that do not count are jumped over, not walked.
         while j < n and counted < NEGATION_SCOPE:
-            u = toks[j]
-            if not u.word or u.key in SCOPE_BREAKS or (counted and u.key in SCOPE_PREPOSITIONS):
+            stop = min(ends[j], prepositions[j]) if counted else ends[j]
+            c = content[j]
+            if c >= stop:
                 break
-            parts = [] if u.key.endswith("ly") else _content(u.key)  # adverbs: "publicly"
-            if parts:
-                stems.update(parts)
-                counted += 1
-                covered.add(j)
-                last = j
-            j += 1
+            stems.update(_content(toks[c].key))
+            counted += 1
+            covered.add(c)
+            last = c
+            j = c + 1
         if stems:
             first = i - 1 if i > 0 and toks[i - 1].key in AUXILIARIES else i
             scopes.append(_Scope(t.key, toks[first].start, toks[last].end, frozenset(stems)))
     return scopes, covered
+
+
+def _scope_jumps(toks: Sequence[_Tok]) -> tuple[list[int], list[int], list[int]]:
+    """For each token index, the first at or after it that ends any scope (not a word, or a
+    scope break), that is a preposition, and that is a content word a scope counts (not an
+    adverb: "publicly"); len(toks) where none. Without them each cue walked every word that
+    does not count: "not not not ..." cost the square of its length."""
+    n = len(toks)
+    ends, prepositions, content = [n] * (n + 1), [n] * (n + 1), [n] * (n + 1)
+    for j in range(n - 1, -1, -1):
+        u = toks[j]
+        end = not u.word or u.key in SCOPE_BREAKS
+        ends[j] = j if end else ends[j + 1]
+        prepositions[j] = j if u.key in SCOPE_PREPOSITIONS else prepositions[j + 1]
+        counts = not end and not u.key.endswith("ly") and bool(_content(u.key))
+        content[j] = j if counts else content[j + 1]
+    return ends, prepositions, content
 
 
 def _directions(
@@ -83,6 +106,7 @@ def _directions(
 ) -> list[_Direction]:
     out: list[_Direction] = []
     n = len(toks)
+    starts = [f.start for f in figures]  # in text order: the figures near a word by bisection
     for i, t in enumerate(toks):
         axes = _DIRECTION_OF.get(t.key)
         if not axes or i in negated:
@@ -103,6 +127,7 @@ def _directions(
         }
         # Figures nearby say what changed too: "down from 46,000" / "a rise from the 46,000".
         first, last = toks[lo].start, toks[hi - 1].end
-        context.update(f"#{f.figure.value:g}" for f in figures if first <= f.start < last)
+        near = figures[bisect_left(starts, first) : bisect_left(starts, last)]
+        context.update(f"#{f.figure.value:g}" for f in near)
         out.extend(_Direction(axis, sign, i, frozenset(context)) for axis, sign in axes)
     return out
