@@ -155,7 +155,7 @@ class ClaimStream:
         if text == "}" and ended and not self._closed:
             self._closed = True
             return True
-        raise DatabaseError("unexpected text after the claims list", where)
+        raise DatabaseError("text after the end of the database", where)
 
 
 def _lines(f: Any) -> Iterator[str]:
