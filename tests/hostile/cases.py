@@ -42,13 +42,11 @@ Case = tuple[str, Callable[[Any], object], Callable[[int], Any]]
 # test inputs leave the cache (which a linear scan feels too, as 6 to 7 times for 4).
 OPTIONS: dict[str, dict[str, Any]] = {}
 
-# Super-linear, but not through a regex: algorithms in analyze.py, which the lead owns.
-# The growth test marks them xfail; an XPASS in its summary means one got fixed.
-KNOWN_QUADRATIC = {
-    "analyze.analyze query 'not '": "_negation: each cue scans to the end (cues never count)",
-    "analyze.analyze query '1,000 '": "_number_notes: 'f not in pending', a list, per figure",
-    "analyze.analyze query 'March 2024 '": "_date_mentions: every month against every year",
-}
+# Super-linear, but not through a regex: algorithms (not regexes) known to grow faster than
+# their input. The growth test marks them xfail; an XPASS in its summary means one got fixed.
+# Empty: the three the analysis had (each negation cue walking to the end of "not not ...",
+# a list searched per figure, every month tried against every year) are linear now.
+KNOWN_QUADRATIC: dict[str, str] = {}
 
 RECORD = Claim(
     "r",
@@ -62,6 +60,28 @@ RECORD = Claim(
 def _analyze(text: str) -> object:
     analyze._parse.cache_clear()  # a memo would time the second call at nothing
     return analyze.analyze(text, RECORD)
+
+
+# A query with a figure, a date, a direction, a negation and a speaker: what a record's
+# hostile text is compared with.
+QUERY = "About 50,000 soldiers did not die in March 2023, a 31% rise, Moscow said."
+
+
+def _analyze_record(text: str) -> object:
+    """The record's side: a database text is not capped as a sentence is."""
+    analyze._parse.cache_clear()
+    return analyze.analyze(QUERY, RECORD._replace(text=text))
+
+
+def _analyze_pair(texts: str) -> object:
+    """Both sides hostile: ``query|record``."""
+    query, record = texts.split("|")
+    analyze._parse.cache_clear()
+    return analyze.analyze(query, RECORD._replace(text=record))
+
+
+def _pair(query: str, record: str) -> Callable[[int], str]:
+    return lambda n: f"{query * n}.|{record * n}."
 
 
 def _dispute_summary(text: str) -> object:
@@ -111,7 +131,13 @@ CASES: list[Case] = [
     ("analyze._gist article+spaces", analyze._gist, _rep(" ", "x", "the")),
     ("dates._PARTIAL digits", lambda t: _PARTIAL.fullmatch(t), _rep("1", "-")),
     *[(f"analyze.analyze query {a!r}", _analyze, _rep(a, "."))
-      for a in (" ", "1,000 ", "a. ", "not ", "said ", "Moscow denied ", "March 2024 ")],
+      for a in (" ", "1,000 ", "a. ", "not ", "said ", "Moscow denied ", "March 2024 ", "1 one ",
+                "rose 1 ", "soldiers fell ", "no, ", "not publicly ")],
+    *[(f"analyze.analyze record {a!r}", _analyze_record, _rep(a, "."))
+      for a in (" ", "1,000 ", "not ", "March 2024 ", "1 one ", "rose 1 ", "soldiers fell ", "said ")],
+    *[(f"analyze.analyze pair {q!r} {r!r}", _analyze_pair, _pair(q, r)) for q, r in
+      (("1,000 ", "2,000 "), ("soldiers rose ", "soldiers fell "), ("March 2024 ", "May 2023 "),
+       ("not soldiers died ", "soldiers died "), ("Moscow said ", "Kyiv said "))],
     *[(f"analyze._dispute_summary {a!r}", _dispute_summary, _rep(a, "x", "Moscow"))
       for a in (" ", " denied", " denied, stating ", " following")],
     # normalize.py

@@ -1,8 +1,9 @@
-"""Every regex that sees user or database text stays linear in its own worst repeated input.
+"""Every regex that sees user or database text, and the analysis of a hostile query or record,
+stays linear in its own worst repeated input.
 
 The table is in cases.py. Growth is measured, not waited for: time at n and 4n (see
-growth.py). The known quadratics of analyze.py, which are algorithms rather than regexes,
-are xfails (not strict: at test sizes their linear part is large, so the ratio varies).
+growth.py). A known quadratic (cases.KNOWN_QUADRATIC, an algorithm rather than a regex) would
+be an xfail, not strict: at test sizes its linear part is large, so the ratio varies.
 """
 
 from __future__ import annotations
