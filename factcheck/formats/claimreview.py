@@ -319,7 +319,13 @@ def _record(node: Any, where: str, table: VerdictTable) -> Record:
         else (),
         # The review's headline often says what the claim leaves implicit: kept as the
         # fact-check's title (searched and shown).
-        sources=(Source("fact-check", title, url, checker, review_date),),
+        # A review "url" that is no link ("in an ad": where the claim appeared) is kept as
+        # the source's ref, so that what import accepts, validate accepts too.
+        sources=(
+            Source("fact-check", title, url, checker, review_date)
+            if url is None or url.startswith(("http://", "https://"))
+            else Source("fact-check", title, None, checker, review_date, url),
+        ),
         tags=(f"checker:{checker}",) if checker else (),
         verdict=verdict,
     )

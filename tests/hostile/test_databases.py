@@ -500,4 +500,5 @@ def test_a_fresh_import_of_the_real_feed_loads_and_streams(tmp_path: Path) -> No
     db = tmp_path / "cr.json"
     _accepted(run, "import", str(REAL_FEED), "--db", str(db))
     _accepted(run, "--db", str(db), "stats")
-    assert load_database(db).claims
+    _accepted(run, "--db", str(db), "validate")  # what import accepts, validate accepts
+    assert load_database(db).claims and not validate_file(db)
