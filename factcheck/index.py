@@ -44,16 +44,23 @@ CREATE VIRTUAL TABLE fts USING fts5(text_terms, title_terms, speaker_terms, cont
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, 'row');
 CREATE TABLE df(term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
-# Created after a bulk load (a B-tree built at once is faster than one grown row by row).
-INDEXES = """
+# The indexes a merge looks records up by, there from the start of a store being built ...
+LOOKUP_INDEXES = """
 CREATE UNIQUE INDEX IF NOT EXISTS docs_id ON docs(id);
 CREATE INDEX IF NOT EXISTS docs_key ON docs(key);
+"""
+# ... and every index, created after a bulk load (a B-tree built at once is faster than one
+# grown row by row); IndexWriter.finish makes any that are missing.
+INDEXES = (
+    LOOKUP_INDEXES
+    + """
 CREATE INDEX IF NOT EXISTS docs_status ON docs(status);
 CREATE INDEX IF NOT EXISTS docs_speaker ON docs(speaker);
 CREATE INDEX IF NOT EXISTS docs_date ON docs(date_lo);
 CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag, rowid);
 CREATE INDEX IF NOT EXISTS tags_rowid ON tags(rowid);
 """
+)
 _DOC_COLUMNS = (
     "rowid, id, claim, text_terms, title_terms, speaker_terms, superseded, key, status,"
     " speaker, date_lo, date_hi"
@@ -119,13 +126,16 @@ class IndexWriter:
         self.speakers = speakers
         self.bulk = bulk
         self._speaker_terms: dict[str, str] = {}
+        self._bounds: dict[str, tuple[str, str]] = {}  # dates repeat: parsed once each
         self._rows: list[tuple[Any, ...]] = []
         self._tags: list[tuple[int, str]] = []
-        self._df: Counter[str] | None = None if bulk else Counter()
         row = conn.execute("SELECT max(rowid), count(*) FROM docs").fetchone()
         self._next = (row[0] or 0) + 1
         self._first_new = self._next  # rows from here on get their FTS entries in finish
         self.count = row[1]
+        # Document frequencies: counted as rows change, or (bulk, or an empty table: every
+        # row will be new) rebuilt from FTS in ``finish``.
+        self._df: Counter[str] | None = None if bulk or not self.count else Counter()
         # Past this many changed rows, rebuilding frequencies from FTS beats counting deltas.
         self._delta_limit = max(50_000, self.count // 10)
         self._changed = 0
@@ -138,7 +148,14 @@ class IndexWriter:
             speaker_terms = " ".join(self.speakers.terms(claim.speaker))
             self._speaker_terms[claim.speaker] = speaker_terms
         norm = norm_text if norm_text is not None else normalize(claim.text)
-        lo, hi = bounds(claim.date) if claim.date else (None, None)
+        lo = hi = None
+        if claim.date:
+            found = self._bounds.get(claim.date)
+            if found is None:
+                if len(self._bounds) >= 100_000:  # bounded, whatever the input
+                    self._bounds.clear()
+                found = self._bounds[claim.date] = bounds(claim.date)
+            lo, hi = found
         return (
             rowid,
             claim.id,

@@ -23,6 +23,7 @@ from factcheck.errors import DatabaseError, InputError
 from factcheck.importer import add_claim, import_files
 from factcheck.model import Status
 from factcheck.store import kind_of, validate, writing
+from factcheck.store.sqlite import create
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLAIMS = FIXTURES / "claims.jsonl"
@@ -266,6 +267,57 @@ def test_kill_during_import_leaves_old_or_new(tmp_path: Path) -> None:
     p.wait(timeout=30)
     after = sorted(_ids(path))
     assert after == before or len(after) == len(before) + 40_000
+    assert validate(path) == []
+
+
+def _store_shape(path: Path) -> tuple[str, set[str], list[tuple[str, int]]]:
+    """Journal mode, index names, and the stored document frequencies (checked against FTS)."""
+    with sqlite3.connect(path) as conn:
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        df = conn.execute("SELECT term, n FROM df ORDER BY term").fetchall()
+        assert df == conn.execute("SELECT term, doc FROM vocab ORDER BY term").fetchall()
+    return mode, names, df
+
+
+def test_a_first_import_is_built_aside_and_renamed_complete(tmp_path: Path) -> None:
+    big = tmp_path / "big.jsonl"
+    _big_jsonl(big, 3000, "f")
+    fresh = tmp_path / "fresh.sqlite"  # built in a temp file, indexes made at the end
+    import_files(fresh, [str(big)])
+    empty = tmp_path / "empty.sqlite"  # what an empty store has: every index, WAL
+    create(empty)
+    assert _store_shape(fresh)[:2] == _store_shape(empty)[:2] == ("wal", _store_shape(empty)[1])
+    grown = tmp_path / "grown.sqlite"  # made by its first records, then grown row by row
+    import_files(grown, [str(good_claims(tmp_path))])
+    import_files(grown, [str(big)])
+    import_files(fresh, [str(good_claims(tmp_path))])  # now the other way round
+    assert _store_shape(fresh) == _store_shape(grown)
+    a = factcheck.open(fresh, environ={}, cache_dir=None)
+    b = factcheck.open(grown, environ={}, cache_dir=None)
+    with a, b:
+        assert sorted(c.id for c in a.claims()) == sorted(c.id for c in b.claims())
+        assert [c.id for c in a.claims(Filters(speaker="Bulk"))][:3] == ["f-0", "f-1", "f-2"]
+    assert validate(fresh) == []
+    assert sorted(p.name for p in tmp_path.glob(".*")) == []  # no temp file left behind
+
+
+def test_kill_during_a_first_import_leaves_no_database_or_the_whole_one(tmp_path: Path) -> None:
+    path = tmp_path / "first.sqlite"
+    big = tmp_path / "big.jsonl"
+    _big_jsonl(big, 40_000, "k")
+    p = subprocess.Popen(
+        [sys.executable, "-m", "factcheck", "import", str(big), "--db", str(path)],
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(2.0)
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=30)
+    if path.exists():  # the machine was fast enough to finish
+        assert len(_ids(path)) == 40_000
+    else:  # what the killed writer left is only its temp file, and it does not get in the way
+        assert all(q.name.endswith(".tmp") for q in tmp_path.glob(".first.sqlite.*"))
+        assert import_files(path, [str(good_claims(tmp_path))])["written"] is True
     assert validate(path) == []
 
 

@@ -6,6 +6,11 @@ their search terms, so a query never rebuilds anything and a crash (even kill -9
 old state or the new one. WAL mode: searches run while an import writes. Writers also take
 the store's ``<file>.lock`` (as the JSON store does), so a second writer waits and says so.
 
+A database that does not exist yet is built in a temp file beside it, without a journal
+(nothing else can see it, and a failure just removes it), its browsing indexes made once at
+the end, then switched to WAL and renamed into place: the fast path of a first big import,
+with the same guarantee (a crash leaves no database, or the whole one).
+
 A file that is not a factcheck database (any other SQLite file, a newer schema, a corrupt
 page) is refused with one line naming it.
 """
@@ -13,6 +18,8 @@ page) is refused with one line naming it.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +29,7 @@ from factcheck.errors import DatabaseError
 from factcheck.index import (
     INDEX_FORMAT,
     INDEXES,
+    LOOKUP_INDEXES,
     Index,
     IndexWriter,
     create_tables,
@@ -32,7 +40,7 @@ from factcheck.merge import Key
 from factcheck.model import SCHEMA_VERSION, Claim, Origin, Problem, Speaker
 from factcheck.normalize import normalize
 from factcheck.speakers import Speakers
-from factcheck.store.files import locked, real_path
+from factcheck.store.files import fsync_directory, locked, real_path
 
 STORE_SCHEMA = 1  # of the file's tables; a newer file is refused, an older one upgraded
 SUFFIXES = (".sqlite", ".sqlite3", ".db")
@@ -40,6 +48,9 @@ MAGIC = b"SQLite format 3\x00"
 ORIGINS = """CREATE TABLE IF NOT EXISTS origins(kind TEXT NOT NULL, location TEXT NOT NULL,
     params TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, location, params))"""
 BUSY_TIMEOUT_MS = 60_000  # a reader waits this long for a writer's commit to land
+# Page cache of a write (SQLite's sorter, building an index at the end, may use as much
+# again): most of the id and merge-key B-trees of a million claims (~50 MB) stay in it.
+WRITE_CACHE_KIB = 48 * 1024
 
 
 def is_sqlite(path: Path) -> bool:
@@ -82,14 +93,15 @@ def _meta(conn: sqlite3.Connection, path: Path) -> dict[str, str]:
     return meta
 
 
-def create(path: Path, speakers: tuple[Speaker, ...] = ()) -> None:
-    """A new, empty store at ``path``."""
+def create(path: Path, speakers: tuple[Speaker, ...] = (), *, wal: bool = True) -> None:
+    """A new, empty store at ``path`` (``wal=False``: a file being built, whose writer adds
+    the browsing indexes at the end; only the lookups a merge needs are there)."""
     conn = _connect(path, readonly=False)
     try:
-        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'OFF'}")
         conn.execute("BEGIN IMMEDIATE")
         create_tables(conn)
-        run_script(conn, INDEXES)
+        run_script(conn, INDEXES if wal else LOOKUP_INDEXES)
         conn.execute(ORIGINS)
         meta = {
             "kind": "store",
@@ -242,32 +254,74 @@ def writing(
     """
     path = real_path(path)
     with locked(path, on_wait):
-        created = not path.exists()
-        if created:
-            create(path)
-        conn = _connect(path, readonly=False)
-        kept = False
+        if path.exists():
+            with _transaction(path, keep) as target:
+                yield target
+        else:
+            with _new_store(path, keep) as target:
+                yield target
+
+
+@contextmanager
+def _transaction(path: Path, keep: Callable[[], bool]) -> Iterator[SqliteTarget]:
+    """One transaction on an existing store."""
+    conn = _connect(path, readonly=False)
+    try:
+        _meta(conn, path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses no commit's integrity
+        conn.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
+        conn.execute("PRAGMA temp_store = FILE")
+        conn.execute("BEGIN IMMEDIATE")
+        target = SqliteTarget(conn, path)
         try:
-            _meta(conn, path)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses no commit's integrity
-            conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: a big import's B-trees
+            yield target
+            target.finish()
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT" if keep() else "ROLLBACK")
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _new_store(path: Path, keep: Callable[[], bool]) -> Iterator[SqliteTarget]:
+    """A store that does not exist yet, built in a temp file beside ``path`` and renamed into
+    place once complete (a failed or dry first import leaves no file behind). The temp file
+    is named as ``files.replace_atomically`` names its own (``.<name>.<pid>.<random>.tmp``),
+    so one left by a killed writer is recognisably stale."""
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    kept = False
+    try:
+        create(tmp, wal=False)
+        conn = _connect(tmp, readonly=False)
+        try:
+            # No journal and no fsync while building: nobody else sees the file, and on any
+            # failure it is removed, never read.
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             conn.execute("PRAGMA temp_store = FILE")
             conn.execute("BEGIN IMMEDIATE")
             target = SqliteTarget(conn, path)
-            try:
-                yield target
-                target.finish()
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            kept = keep()
-            conn.execute("COMMIT" if kept else "ROLLBACK")
+            yield target
+            target.finish()
+            conn.execute("COMMIT")
+            if keep():
+                conn.execute("PRAGMA journal_mode = WAL")  # kept in the file for its readers
+                kept = True
         finally:
             conn.close()
-            if created and not kept:  # a failed or dry first import leaves no file behind
-                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                    leftover.unlink(missing_ok=True)
+        if kept:
+            with tmp.open("rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            fsync_directory(path.parent)
+    finally:
+        if not kept:
+            for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                leftover.unlink(missing_ok=True)
 
 
 def validate(path: Path) -> list[Problem]:
