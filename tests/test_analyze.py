@@ -16,6 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcheck.analyze import Figure, analyze, extract_figures, verdict
+from factcheck.analyze.notes import _date_mentions
+from factcheck.analyze.text import _parse, resolver
 from factcheck.index import Index
 from factcheck.match import Matcher
 from factcheck.model import Claim, Database, Dispute, Note, Related, Speaker, Status
@@ -380,6 +382,66 @@ def test_k_and_percent_and_words_round_trip(n: int) -> None:
 def test_decimals_round_trip(x: float) -> None:
     text = f"{x:.2f}"
     assert [f.value for f in extract_figures(f"a {text} percent rise")] == [float(text)]
+
+
+# --- The linear forms of the comparisons: what they find, where it used to be a scan --------------
+
+
+def _record(text: str, **fields: Any) -> Claim:
+    return Claim("c", text, "Army", Status.UNDISPUTED, **fields)
+
+
+def test_negation_scope_passes_over_cues_and_adverbs_to_its_content_words() -> None:
+    notes = analyze(
+        "Russia did not not publicly restore the deal", _record("Russia restored the deal.")
+    )
+    assert [n.message for n in notes] == [
+        'negation differs: you wrote "did not not publicly restore the deal", which the record '
+        "asserts"
+    ]
+    # After its first content word, a preposition ends the scope.
+    record = _record("Russia agreed to restore the deal in Abu Dhabi.")
+    notes = analyze("Russia did not agree in Abu Dhabi to restore the deal", record)
+    assert [n.message for n in notes] == [
+        'negation differs: you wrote "did not agree", which the record asserts'
+    ]
+
+
+def test_number_words_next_to_digit_figures_are_figures_of_their_own() -> None:
+    figures = extract_figures("1 one 2 two hundred, 3 million three")
+    assert [f.value for f in figures] == [1, 1, 2, 200, 3_000_000, 3]
+
+
+def test_a_month_takes_the_first_free_year_right_after_it() -> None:
+    text = "Shelling in March and May 2024, June 2023 or July compared to 2022"
+    assert _date_mentions(_parse(text, resolver(()))) == [
+        (None, 3, "March", 12),
+        (2024, 5, "May 2024", 22),
+        (2023, 6, "June 2023", 32),
+        (None, 7, "July", 45),  # "compared to 2022" is a baseline, not July's year
+    ]
+
+
+def test_direction_notes_one_per_pair_of_words_in_the_records_order() -> None:
+    record = _record("Casualties saw 5 and a 31% increase, and deaths a 2% rise")
+    notes = analyze("Casualties fell and deaths dropped, casualties FELL", record)
+    assert [(n.details or {}).get("query") for n in notes] == ["fell", "fell", "dropped", "dropped"]
+    assert [n.message for n in notes] == [
+        "direction differs: the record reports a 31% increase",
+        "direction differs: the record reports a 2% rise",
+    ] * 2
+    # Both directions in the record compare nothing.
+    assert analyze("Prices rose", _record("Prices fell and prices rose")) == []
+
+
+def test_only_a_records_first_hundred_figures_are_compared() -> None:
+    """A documented cap: each query figure is compared with each record figure."""
+    listed = ", ".join(f"{20_000 + 10 * i:,}" for i in range(150))
+    record = _record(f"Soldiers died: {listed}.")
+    assert len(_parse(record.text, resolver(())).figures) == 150
+    assert analyze("20,500 soldiers died", record) == []  # the 51st figure is compared
+    far = analyze("21,200 soldiers died", record)
+    assert [n.kind for n in far] == ["number"]  # the 121st is not
 
 
 # --- Properties -----------------------------------------------------------------------------------
