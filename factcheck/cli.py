@@ -97,7 +97,7 @@ class Env:
         """A rich Console on stdout (only called to draw on a terminal)."""
         from factcheck.term import make_console
 
-        return make_console(self.stdout, color=True, width=self.width)
+        return make_console(self.stdout, color=True, width=self.width, environ=self.environ)
 
 
 def _isatty(stream: Any) -> bool:

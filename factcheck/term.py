@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from rich.console import Console, Group
@@ -13,8 +13,15 @@ from factcheck.model import Claim, Match, Speaker
 from factcheck.render import detail_lines, sanitize, source_labels, speaker_label
 
 
-def make_console(file: TextIO, *, color: bool, width: int | None = None) -> Console:
-    """A console for one invocation; colour decided by the caller (cli's Env)."""
+def make_console(
+    file: TextIO,
+    *,
+    color: bool,
+    width: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Console:
+    """A console for one invocation; colour decided by the caller (cli's Env), and the
+    environment rich reads (COLUMNS, LINES, TERM...) is the invocation's, not os.environ."""
 
     def build(system: Any) -> Console:
         return Console(
@@ -28,6 +35,7 @@ def make_console(file: TextIO, *, color: bool, width: int | None = None) -> Cons
             emoji=False,
             legacy_windows=False,
             soft_wrap=False,
+            _environ=environ,
         )
 
     console = build("auto")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import run, run_process, status_into_head
+from .conftest import run, status_into_head
 
 
 def test_disputed_lists_both_sides_with_disputes() -> None:
@@ -133,17 +133,17 @@ def test_list_pipe_closed_early_is_quiet() -> None:
     assert status_into_head("list") == (0, "")
 
 
-def test_list_at_80_columns_on_a_terminal_wraps() -> None:
-    # A real process: rich takes the width from os.environ's COLUMNS and from the process's
-    # own descriptors 0-2, not from the Env (in process it would be the test runner's).
-    r = run_process("--color", "always", "disputed", env={"COLUMNS": "80"})
+@pytest.mark.parametrize("columns", [60, 80])
+def test_list_at_n_columns_on_a_terminal_wraps(columns: int) -> None:
+    # In process: the rich console reads COLUMNS from the invocation's Env, not os.environ.
+    r = run("--color", "always", "disputed", env={"COLUMNS": str(columns)})
     assert r.returncode == 0
     visible = r.stdout.splitlines()
     import re
 
     plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in visible]
-    assert max(len(line) for line in plain) == 80
-    assert any("established near Crimea." in line for line in plain)
+    assert max(len(line) for line in plain) == columns
+    assert any("Crimea." in line for line in plain)
 
 
 def test_show_labels_a_bare_source_by_its_kind(tmp_path: Path) -> None:
