@@ -127,6 +127,10 @@ def test_an_update_by_id_replaces_the_record_and_its_terms(db: Path, tmp_path: P
         ]
         assert not fc.search("potholes filled last year")  # the old words are gone
         assert [c.id for c in fc.claims(Filters(search="potholes"))] == []
+    if db.suffix == ".sqlite":
+        _store_shape(db)  # document frequencies and count kept in step
+        add_claim(db, "Millbrook counts 3 new potholes on Elm Street.", "Oscar Pemberton")
+        _store_shape(db)
 
 
 def test_export_json_round_trips_exactly(db: Path, tmp_path: Path) -> None:
@@ -271,12 +275,15 @@ def test_kill_during_import_leaves_old_or_new(tmp_path: Path) -> None:
 
 
 def _store_shape(path: Path) -> tuple[str, set[str], list[tuple[str, int]]]:
-    """Journal mode, index names, and the stored document frequencies (checked against FTS)."""
+    """Journal mode, index names, and the stored document frequencies (checked against FTS,
+    as the stored count is against the table)."""
     with sqlite3.connect(path) as conn:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         df = conn.execute("SELECT term, n FROM df ORDER BY term").fetchall()
         assert df == conn.execute("SELECT term, doc FROM vocab ORDER BY term").fetchall()
+        count = conn.execute("SELECT value FROM meta WHERE key = 'count'").fetchone()[0]
+        assert int(count) == conn.execute("SELECT count(*) FROM docs").fetchone()[0]
     return mode, names, df
 
 
