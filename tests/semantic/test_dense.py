@@ -232,3 +232,28 @@ def test_add_and_import_embed_what_they_write(
     with _open(db, tmp_path, tiny_model) as fc:
         stats = fc.stats()["semantic"]
         assert (stats["vectors"], stats["claims"]) == (7, 8)
+
+
+def test_an_interrupted_embed_keeps_its_batches_and_goes_on(
+    tmp_path: Path, tiny_model: TinyModel
+) -> None:
+    many = [
+        {"id": f"c{i}", "text": f"The council spent {i} dollars on roads", "speaker": "Council"}
+        for i in range(10)
+    ]
+    db = tmp_path / "many.sqlite"
+    import_files(db, [str(_jsonl(tmp_path, many))])
+
+    def stop_after_first_batch(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    from factcheck.semantic.dense import embed
+    from factcheck.semantic.encoder import load_encoder
+
+    with _open(db, tmp_path, tiny_model) as fc:
+        encoder = load_encoder(tiny_model.folder)
+        with pytest.raises(KeyboardInterrupt):
+            embed(fc.index, db, encoder, progress=stop_after_first_batch, batch=4)
+        assert fc.stats()["semantic"]["vectors"] == 4  # the first batch was committed
+        report = embed(fc.index, db, encoder, batch=4)
+    assert (report.embedded, report.kept) == (6, 4)
