@@ -328,6 +328,30 @@ def test_kill_during_a_first_import_leaves_no_database_or_the_whole_one(tmp_path
     assert validate(path) == []
 
 
+def test_a_failing_write_is_one_clear_error_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factcheck.errors import WriteError
+    from factcheck.index import IndexWriter
+
+    path = sqlite_db(tmp_path)
+    before = sorted(_ids(path))
+    big = tmp_path / "big.jsonl"
+    _big_jsonl(big, 100, "d")
+
+    def full(self: IndexWriter) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(IndexWriter, "flush", full)
+    fresh = tmp_path / "fresh.sqlite"
+    for target in (path, fresh):
+        with pytest.raises(WriteError, match="cannot write: database or disk is full"):
+            import_files(target, [str(big)])
+    assert sorted(_ids(path)) == before
+    assert not fresh.exists()
+    assert sorted(p.name for p in tmp_path.glob(".*")) == []
+
+
 def test_two_imports_at_once_lose_nothing(tmp_path: Path) -> None:
     path = sqlite_db(tmp_path)
     start = len(_ids(path))

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from factcheck.errors import DatabaseError
+from factcheck.errors import DatabaseError, WriteError
 from factcheck.index import (
     INDEX_FORMAT,
     INDEXES,
@@ -253,13 +253,16 @@ def writing(
     an exception, so nothing of a failed import is kept.
     """
     path = real_path(path)
-    with locked(path, on_wait):
-        if path.exists():
-            with _transaction(path, keep) as target:
-                yield target
-        else:
-            with _new_store(path, keep) as target:
-                yield target
+    try:
+        with locked(path, on_wait):
+            if path.exists():
+                with _transaction(path, keep) as target:
+                    yield target
+            else:
+                with _new_store(path, keep) as target:
+                    yield target
+    except sqlite3.OperationalError as e:  # a full disk, a lock held past the timeout...
+        raise WriteError(f"cannot write: {e}", str(path), "the database is unchanged") from None
 
 
 @contextmanager
