@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from factcheck.analyze.attribution import _same_speaker
 from factcheck.analyze.figures import Figure, _Fig
-from factcheck.analyze.polarity import _Direction
+from factcheck.analyze.polarity import _Direction, _Scope
 from factcheck.analyze.text import _parse, _Text, resolver
 from factcheck.dates import parts
 from factcheck.model import Claim, Note, Speaker
@@ -278,8 +278,9 @@ def _negation_notes(q: _Text, r: _Text) -> list[Note]:
     # asserted in the record is enough ("did not agree to restore" vs "the decision to
     # restore"); a record's negation is often incidental ("despite no formal disclosures"),
     # so the query must repeat two of its words (or its only word) to contradict it.
+    # Scopes of cues in a row share their stems: each distinct set is tried once.
     r_asserted = r.positive - r.negated
-    for s in q.scopes:
+    for s in _distinct_stems(q.scopes):
         if 2 * len(s.stems & r_asserted) >= len(s.stems):
             phrase = q.text[s.start : s.end]
             return [
@@ -290,7 +291,7 @@ def _negation_notes(q: _Text, r: _Text) -> list[Note]:
                 )
             ]
     q_asserted = q.positive - q.negated
-    for s in r.scopes:
+    for s in _distinct_stems(r.scopes):
         if len(s.stems & q_asserted) >= min(2, len(s.stems)):
             phrase = r.text[s.start : s.end]
             return [
@@ -301,6 +302,16 @@ def _negation_notes(q: _Text, r: _Text) -> list[Note]:
                 )
             ]
     return []
+
+
+def _distinct_stems(scopes: Sequence[_Scope]) -> Iterator[_Scope]:
+    """The scopes in order, each after the first with the same stems left out (they would
+    give the same answer: the first one decides)."""
+    seen: set[frozenset[str]] = set()
+    for s in scopes:
+        if s.stems not in seen:
+            seen.add(s.stems)
+            yield s
 
 
 def _direction_phrase(q_word: str, r: _Text, rd: _Direction, ending: dict[int, int]) -> str:

@@ -50,6 +50,9 @@ def _negation(toks: Sequence[_Tok]) -> tuple[list[_Scope], set[int]]:
     covered: set[int] = set()
     n = len(toks)
     jumps: tuple[list[int], list[int], list[int]] | None = None
+    # What a scope negates depends only on its first content word: cues in a row ("not not
+    # ... restore") share it, computed once (a stem set per cue cost cues x stems).
+    negates: dict[int, tuple[frozenset[str], int, tuple[int, ...]]] = {}
     for i, t in enumerate(toks):
         if not t.word:
             continue
@@ -62,33 +65,43 @@ def _negation(toks: Sequence[_Tok]) -> tuple[list[_Scope], set[int]]:
             continue
         if jumps is None:
             jumps = _scope_jumps(toks)
-        ends, prepositions, content = jumps
-        stems: set[str] = set()
-        counted = 0
-        last = j - 1
-        # A scope is its next NEGATION_SCOPE content words before a break (or, once one is
-        # counted, a preposition); words that do not count are jumped over, not walked.
-        while j < n and counted < NEGATION_SCOPE:
-            stop = min(ends[j], prepositions[j]) if counted else ends[j]
-            c = content[j]
-            if c >= stop:
-                break
-            stems.update(_content(toks[c].key))
-            counted += 1
-            covered.add(c)
-            last = c
-            j = c + 1
-        if stems:
-            first = i - 1 if i > 0 and toks[i - 1].key in AUXILIARIES else i
-            scopes.append(_Scope(t.key, toks[first].start, toks[last].end, frozenset(stems)))
+        ends, _, content = jumps
+        if NEGATION_SCOPE < 1 or content[j] >= ends[j]:
+            continue  # no content word before the scope ends: nothing negated
+        first_word = content[j]
+        if first_word not in negates:
+            negates[first_word] = _scope_from(toks, first_word, jumps)
+        stems, last, counted = negates[first_word]
+        covered.update(counted)
+        first = i - 1 if i > 0 and toks[i - 1].key in AUXILIARIES else i
+        scopes.append(_Scope(t.key, toks[first].start, toks[last].end, stems))
     return scopes, covered
+
+
+def _scope_from(
+    toks: Sequence[_Tok], c: int, jumps: tuple[list[int], list[int], list[int]]
+) -> tuple[frozenset[str], int, tuple[int, ...]]:
+    """(stems, last word, words counted) of a scope whose first content word is ``c``: the
+    next NEGATION_SCOPE content words before a break or a preposition. Words that do not
+    count are jumped over, not walked (each cue of "not not not ..." walked to the end)."""
+    ends, prepositions, content = jumps
+    stems = set(_content(toks[c].key))
+    counted = [c]
+    j = c + 1
+    while j < len(toks) and len(counted) < NEGATION_SCOPE:
+        c = content[j]
+        if c >= min(ends[j], prepositions[j]):
+            break
+        stems.update(_content(toks[c].key))
+        counted.append(c)
+        j = c + 1
+    return frozenset(stems), counted[-1], tuple(counted)
 
 
 def _scope_jumps(toks: Sequence[_Tok]) -> tuple[list[int], list[int], list[int]]:
     """For each token index, the first at or after it that ends any scope (not a word, or a
     scope break), that is a preposition, and that is a content word a scope counts (not an
-    adverb: "publicly"); len(toks) where none. Without them each cue walked every word that
-    does not count: "not not not ..." cost the square of its length."""
+    adverb: "publicly"); len(toks) where none."""
     n = len(toks)
     ends, prepositions, content = [n] * (n + 1), [n] * (n + 1), [n] * (n + 1)
     for j in range(n - 1, -1, -1):

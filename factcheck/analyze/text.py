@@ -65,9 +65,8 @@ def _parse(text: str, aliases: Speakers) -> _Text:
     toks = _tokens(text)
     figures, years = _scan_numbers(text, toks)
     scopes, covered = _negation(toks)
-    negated: set[str] = set()
-    for s in scopes:
-        negated |= s.stems
+    # Cues in a row share one stem set: the union of the distinct ones, not one per cue.
+    negated = frozenset().union(*{s.stems for s in scopes})
     cues = {i for i, t in enumerate(toks) if t.key in NEGATION_CUES}
     positive = {
         s for i, t in enumerate(toks) if t.word and i not in covered and i not in cues
@@ -84,7 +83,7 @@ def _parse(text: str, aliases: Speakers) -> _Text:
         _claimant(found),
         tuple(found),
         scopes,
-        frozenset(negated),
+        negated,
         frozenset(positive),
         _directions(toks, covered, figures),
         bool(found) or not HEDGES.isdisjoint(keys),

@@ -138,6 +138,9 @@ CASES: list[Case] = [
     *[(f"analyze.analyze pair {q!r} {r!r}", _analyze_pair, _pair(q, r)) for q, r in
       (("1,000 ", "2,000 "), ("soldiers rose ", "soldiers fell "), ("March 2024 ", "May 2023 "),
        ("not soldiers died ", "soldiers died "), ("Moscow said ", "Kyiv said "))],
+    # Cues in a row before one word of n hyphenated parts: a stem set per cue was cues x parts.
+    *[(f"analyze.analyze {side} cues+hyphenated word", run, lambda n: "not " * n + "ab-" * n + "ab.")
+      for side, run in (("query", _analyze), ("record", _analyze_record))],
     *[(f"analyze._dispute_summary {a!r}", _dispute_summary, _rep(a, "x", "Moscow"))
       for a in (" ", " denied", " denied, stating ", " following")],
     # normalize.py
