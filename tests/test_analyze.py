@@ -444,6 +444,14 @@ def test_only_a_records_first_hundred_figures_are_compared() -> None:
     assert [n.kind for n in far] == ["number"]  # the 121st is not
 
 
+def test_only_the_first_hundred_direction_words_of_a_side_are_compared() -> None:
+    """A documented cap: each direction word of the query is compared with each of the record's."""
+    record = _record("Prices fell.")
+    for before, notes in ((50, 1), (120, 0)):
+        query = " ".join(["Apples rose."] * before) + " Prices rose."
+        assert len(analyze(query, record)) == notes, before
+
+
 # --- Properties -----------------------------------------------------------------------------------
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from factcheck.analyze.attribution import _same_speaker
 from factcheck.analyze.figures import Figure, _Fig
-from factcheck.analyze.polarity import _Direction, _Scope
+from factcheck.analyze.polarity import _Direction
 from factcheck.analyze.text import _parse, _Text, resolver
 from factcheck.dates import parts
 from factcheck.model import Claim, Note, Speaker
@@ -125,7 +125,7 @@ def _number_notes(
     for f in q.figures:
         if f.start not in pending_at:
             pool = [g for g in pool if not _consistent(f.figure, g.figure)] or pool
-    old_of = {p: [e for e in earlier if e.percent == p] for p in (False, True)}
+    old_of = {p: [e for e in earlier if e.percent == p] for p in (False, True)} if earlier else {}
     notes = []
     for f in pending:
         candidates = [g for g in pool if g.figure.percent == f.figure.percent]
@@ -134,7 +134,7 @@ def _number_notes(
         best = max(candidates, key=lambda g: _pair_score(f, g))
         if len(pool) > 1:
             pool.remove(best)  # two wrong figures are two notes against two record figures
-        old = old_of[f.figure.percent]
+        old = old_of.get(f.figure.percent, [])
         message = (
             f"figure differs: you wrote {_shown(f.figure)}, the record says {_shown(best.figure)}"
         )
@@ -230,41 +230,32 @@ def _lower_first(text: str) -> str:
     return text
 
 
+# Each direction word of the query is compared with each of the record's: up to this many of
+# each side (no claim has a hundred direction words; thousands would cost their product, and a
+# note per pair of differently written words could be as many).
+_MAX_DIRECTIONS = 100
+
+
 def _negation_notes(q: _Text, r: _Text) -> list[Note]:
     notes: list[Note] = []
     seen: set[tuple[str, str]] = set()
-    # Which (axis, sign) each side has, and the record's directions by (axis, sign) and word,
-    # each word with the first of its directions to carry each context stem: a query direction
-    # then finds the first record direction it shares a stem with, per word, without a scan of
-    # all of them (a scan of every pair, and of every direction for each, was cubic).
-    q_has = {(d.axis, d.sign) for d in q.directions}
+    q_has = {(d.axis, d.sign) for d in q.directions}  # all of them, and looked up, not scanned
     r_has = {(d.axis, d.sign) for d in r.directions}
-    firsts: dict[tuple[int, int], dict[str, dict[str, int]]] = {}
-    for k, rd in enumerate(r.directions):
-        word = r.tokens[rd.pos].raw.lower()  # as the notes tell words apart
-        by_stem = firsts.setdefault((rd.axis, rd.sign), {}).setdefault(word, {})
-        for stem in rd.context:
-            by_stem.setdefault(stem, k)
     ending: dict[int, int] = {}  # where a record figure ends: the first figure to end there
-    for k, f in enumerate(r.figures):
-        ending.setdefault(f.end, k)
-    for qd in q.directions:
-        opposite = (qd.axis, -qd.sign)
-        # Both directions on one side ("a rise from ... after a fall") compare nothing.
-        if opposite in q_has or (qd.axis, qd.sign) in r_has or opposite not in firsts:
-            continue
-        q_word = q.tokens[qd.pos].raw
-        hits = []
-        for word, by_stem in firsts[opposite].items():
-            if (q_word.lower(), word) in seen:
+    for qd in q.directions[:_MAX_DIRECTIONS] if r.directions else ():
+        for rd in r.directions[:_MAX_DIRECTIONS]:
+            if rd.axis != qd.axis or rd.sign != -qd.sign or not (qd.context & rd.context):
                 continue
-            k = min((by_stem[s] for s in qd.context if s in by_stem), default=-1)
-            if k >= 0:
-                hits.append(k)
-        for k in sorted(hits):  # in the record's order, as a scan of each pair found them
-            rd = r.directions[k]
-            r_word = r.tokens[rd.pos].raw
+            # Both directions on one side ("a rise from ... after a fall") compare nothing.
+            if (rd.axis, rd.sign) in q_has or (qd.axis, qd.sign) in r_has:
+                continue
+            q_word, r_word = q.tokens[qd.pos].raw, r.tokens[rd.pos].raw
+            if (q_word.lower(), r_word.lower()) in seen:
+                continue
             seen.add((q_word.lower(), r_word.lower()))
+            if not ending:
+                for k, f in enumerate(r.figures):
+                    ending.setdefault(f.end, k)
             notes.append(
                 Note(
                     "negation",
@@ -279,8 +270,12 @@ def _negation_notes(q: _Text, r: _Text) -> list[Note]:
     # restore"); a record's negation is often incidental ("despite no formal disclosures"),
     # so the query must repeat two of its words (or its only word) to contradict it.
     # Scopes of cues in a row share their stems: each distinct set is tried once.
+    tried: set[frozenset[str]] = set()
     r_asserted = r.positive - r.negated
-    for s in _distinct_stems(q.scopes):
+    for s in q.scopes:
+        if s.stems in tried:
+            continue
+        tried.add(s.stems)
         if 2 * len(s.stems & r_asserted) >= len(s.stems):
             phrase = q.text[s.start : s.end]
             return [
@@ -290,8 +285,12 @@ def _negation_notes(q: _Text, r: _Text) -> list[Note]:
                     {"negated_in": "query", "cue": s.cue, "phrase": phrase},
                 )
             ]
+    tried.clear()
     q_asserted = q.positive - q.negated
-    for s in _distinct_stems(r.scopes):
+    for s in r.scopes:
+        if s.stems in tried:
+            continue
+        tried.add(s.stems)
         if len(s.stems & q_asserted) >= min(2, len(s.stems)):
             phrase = r.text[s.start : s.end]
             return [
@@ -302,16 +301,6 @@ def _negation_notes(q: _Text, r: _Text) -> list[Note]:
                 )
             ]
     return []
-
-
-def _distinct_stems(scopes: Sequence[_Scope]) -> Iterator[_Scope]:
-    """The scopes in order, each after the first with the same stems left out (they would
-    give the same answer: the first one decides)."""
-    seen: set[frozenset[str]] = set()
-    for s in scopes:
-        if s.stems not in seen:
-            seen.add(s.stems)
-            yield s
 
 
 def _direction_phrase(q_word: str, r: _Text, rd: _Direction, ending: dict[int, int]) -> str:

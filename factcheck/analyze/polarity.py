@@ -64,7 +64,7 @@ def _negation(toks: Sequence[_Tok]) -> tuple[list[_Scope], set[int]]:
         else:
             continue
         if jumps is None:
-            jumps = _scope_jumps(toks)
+            jumps = _scope_jumps(toks, i)
         ends, _, content = jumps
         if NEGATION_SCOPE < 1 or content[j] >= ends[j]:
             continue  # no content word before the scope ends: nothing negated
@@ -98,13 +98,13 @@ def _scope_from(
     return frozenset(stems), counted[-1], tuple(counted)
 
 
-def _scope_jumps(toks: Sequence[_Tok]) -> tuple[list[int], list[int], list[int]]:
-    """For each token index, the first at or after it that ends any scope (not a word, or a
-    scope break), that is a preposition, and that is a content word a scope counts (not an
-    adverb: "publicly"); len(toks) where none."""
+def _scope_jumps(toks: Sequence[_Tok], start: int) -> tuple[list[int], list[int], list[int]]:
+    """For each token index from ``start`` (the first cue) on, the first at or after it that
+    ends any scope (not a word, or a scope break), that is a preposition, and that is a
+    content word a scope counts (not an adverb: "publicly"); len(toks) where none."""
     n = len(toks)
     ends, prepositions, content = [n] * (n + 1), [n] * (n + 1), [n] * (n + 1)
-    for j in range(n - 1, -1, -1):
+    for j in range(n - 1, start - 1, -1):
         u = toks[j]
         end = not u.word or u.key in SCOPE_BREAKS
         ends[j] = j if end else ends[j + 1]
@@ -119,7 +119,7 @@ def _directions(
 ) -> list[_Direction]:
     out: list[_Direction] = []
     n = len(toks)
-    starts = [f.start for f in figures]  # in text order: the figures near a word by bisection
+    starts: list[int] = []  # of the figures, in text order: those near a word by bisection
     for i, t in enumerate(toks):
         axes = _DIRECTION_OF.get(t.key)
         if not axes or i in negated:
@@ -140,6 +140,8 @@ def _directions(
         }
         # Figures nearby say what changed too: "down from 46,000" / "a rise from the 46,000".
         first, last = toks[lo].start, toks[hi - 1].end
+        if not starts and figures:
+            starts = [f.start for f in figures]
         near = figures[bisect_left(starts, first) : bisect_left(starts, last)]
         context.update(f"#{f.figure.value:g}" for f in near)
         out.extend(_Direction(axis, sign, i, frozenset(context)) for axis, sign in axes)
