@@ -3,15 +3,15 @@
     python benchmarks/check_bench.py                 # ~1 MB text, 3 runs each
     python benchmarks/check_bench.py --size 0.2 --runs 1   # a quick look
 
-The text is built in memory from the seed report(s) in /work/shared/seed: each copy has its
-sentences shuffled (fixed random seed), figures changed and some words swapped for
+The text is built in memory from the seed report(s) in ../shared/seed (beside the checkout):
+each copy has its sentences shuffled (fixed random seed), figures changed and some words swapped for
 synonyms, and is laid out as wrapped paragraphs, headings and bullet lists. Nothing is
 written inside the repository: the text file for the end-to-end run, the converted LIAR
 database and the index cache live in a temporary directory.
 
 Databases:
   (a) the bundled data/claims.json
-  (b) >= 10,000 LIAR statements (/work/shared/data/liar/*.tsv) converted to a claims database;
+  (b) >= 10,000 LIAR statements (../shared/data/liar/*.tsv) converted to a claims database;
       skipped with a reason when that folder is absent.
 
 Measured, for each database:
@@ -50,8 +50,9 @@ from factcheck.match import Matcher  # noqa: E402
 from factcheck.segment import split_sentences  # noqa: E402
 from factcheck.store import load_database  # noqa: E402
 
-SEED_DIR = Path("/work/shared/seed")
-LIAR_DIR = Path("/work/shared/data/liar")
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SEED_DIR = SHARED / "seed"
+LIAR_DIR = SHARED / "data" / "liar"
 BUNDLED = ROOT / "data" / "claims.json"
 TARGETS = {"bundled": 2.0, "liar": 5.0}  # seconds for 1 MB
 DISPUTED_LABELS = frozenset({"false", "pants-fire", "barely-true", "half-true"})

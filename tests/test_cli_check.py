@@ -494,7 +494,7 @@ def test_tty_stdin_prints_usage(db: str, args: list[str], usage: str) -> None:
 
 @pytest.fixture(scope="module")
 def big_text(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    seed_dir = Path("/work/shared/seed")
+    seed_dir = Path(__file__).resolve().parents[2] / "shared" / "seed"
     seeds = sorted(seed_dir.glob("*.txt")) if seed_dir.is_dir() else []
     if seeds:
         text = "\n\n".join(p.read_text(encoding="utf-8") for p in seeds)

@@ -1,7 +1,7 @@
 """Readers, writers, sniffing and gzip handling of factcheck.formats.
 
 Fixtures under tests/fixtures/ are invented (a fictional city, example.org URLs); tests that
-read the real datasets in /work/shared/data skip when that folder is absent.
+read the real datasets in ../shared/data (beside the checkout) skip when that folder is absent.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from factcheck.model import Claim, Database, Dispute, Source, Status
 from factcheck.store import load_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CSV_MAPPING = {
     "text": "statement",
     "speaker": "who",
@@ -943,7 +943,7 @@ def test_round_trips_keep_the_fields(sample: list[Claim]) -> None:
     assert [c.id for c in back] == [c.id for c in sample]
 
 
-# --- the real datasets (skipped without /work/shared/data) ------------------------------------
+# --- the real datasets (skipped without ../shared/data) ----------------------------------------
 
 
 _REAL: dict[tuple[str, str | None, str], list[Record]] = {}

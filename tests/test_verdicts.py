@@ -10,7 +10,7 @@ from factcheck.errors import InputError
 from factcheck.model import Dispute, Status
 from factcheck.verdicts import VerdictTable, dispute_for, status_for, verdict_key
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 DISPUTED = [
     "false", "False", "FALSE", "pants-fire", "Pants on Fire", "barely-true", "Mostly False",
