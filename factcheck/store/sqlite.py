@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -294,7 +293,7 @@ def _new_store(path: Path, keep: Callable[[], bool]) -> Iterator[SqliteTarget]:
     place once complete (a failed or dry first import leaves no file behind). The temp file
     is named as ``files.replace_atomically`` names its own (``.<name>.<pid>.<random>.tmp``),
     so one left by a killed writer is recognisably stale."""
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     kept = False
     try:
         create(tmp, wal=False)
