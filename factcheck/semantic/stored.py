@@ -3,8 +3,6 @@ the core can ask without importing numpy or the model (see ``dense`` for the res
 
 from __future__ import annotations
 
-import hashlib
-import os
 import sqlite3
 from pathlib import Path
 
@@ -17,6 +15,8 @@ CREATE TABLE IF NOT EXISTS claim_vectors(id TEXT PRIMARY KEY, key INTEGER NOT NU
 
 def content_key(text_terms: str, title_terms: str) -> int:
     """A signed 64-bit hash of what the index holds for a claim (fits an SQLite INTEGER)."""
+    import hashlib  # only where there are vectors: a plain search never needs it (2 ms)
+
     digest = hashlib.blake2b(f"{text_terms}\x1f{title_terms}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
@@ -27,9 +27,9 @@ def vector_path(db_path: Path, kind: str, cache_dir: Path | None) -> Path | None
         return db_path
     if cache_dir is None:
         return None
-    real = os.path.realpath(db_path)
-    tag = hashlib.sha1(real.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    return cache_dir / f"vectors-{db_path.stem[:40]}-{tag}.sqlite"
+    from factcheck.store.cache import cache_file
+
+    return cache_file(db_path, cache_dir, "vectors")
 
 
 def vector_count(path: Path | None) -> tuple[int, str | None]:
