@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from factcheck.merge import ListTarget
 from factcheck.model import SCHEMA_VERSION, Claim, Database, Origin, Problem
 from factcheck.store.files import locked, real_path, replace_atomically
 from factcheck.store.jsonfile import (
@@ -23,7 +22,7 @@ from factcheck.store.jsonfile import (
     validate_file,
     write_database,
 )
-from factcheck.store.locate import bundled_database, locate_database
+from factcheck.store.locate import bundled_database, is_sqlite, locate_database
 from factcheck.store.records import ID_RE, parse_claim, parse_database, parse_speaker
 
 if TYPE_CHECKING:
@@ -55,8 +54,6 @@ __all__ = [
 
 def kind_of(path: Path) -> str:
     """``sqlite`` or ``json``: which store a database path is (by its name, else its bytes)."""
-    from factcheck.store.sqlite import is_sqlite
-
     return "sqlite" if is_sqlite(path) else "json"
 
 
@@ -90,17 +87,24 @@ class WriteTarget(Protocol):
     def count(self) -> int: ...
 
 
-class _JsonTarget(ListTarget):
-    def __init__(self, db: Database) -> None:
-        super().__init__(db.claims)
-        self.origins = {o.key: o for o in db.origins}
+def _json_target(db: Database) -> Any:
+    """The merge target of a JSON database held in memory (merge is imported by writers only:
+    a search never needs it)."""
+    from factcheck.merge import ListTarget
 
-    @property
-    def count(self) -> int:
-        return len(self.claims)
+    class JsonTarget(ListTarget):
+        def __init__(self, db: Database) -> None:
+            super().__init__(db.claims)
+            self.origins = {o.key: o for o in db.origins}
 
-    def remember(self, origin: Origin) -> None:
-        self.origins[origin.key] = origin
+        @property
+        def count(self) -> int:
+            return len(self.claims)
+
+        def remember(self, origin: Origin) -> None:
+            self.origins[origin.key] = origin
+
+    return JsonTarget(db)
 
 
 @contextmanager
@@ -128,7 +132,7 @@ def writing(
         return
     with locked(path, on_wait):
         existing = load_database(path) if path.exists() else Database((), (), SCHEMA_VERSION)
-        target = _JsonTarget(existing)
+        target = _json_target(existing)
         yield target
         if keep():
             db = Database(

@@ -6,6 +6,22 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_sqlite(path: Path) -> bool:
+    """A SQLite database by its name (.sqlite, .sqlite3, .db) or, for another name, its first
+    bytes. Here, not in ``store.sqlite``: every command asks, and a JSON database's search
+    should not import the SQLite store to learn it is not one."""
+    if path.suffix.lower() in SQLITE_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == SQLITE_MAGIC
+    except OSError:
+        return False
+
 
 def bundled_database() -> Path:
     """The database shipped in the wheel, or ``data/claims.json`` in a source checkout."""

@@ -42,26 +42,12 @@ from factcheck.speakers import Speakers
 from factcheck.store.files import fsync_directory, locked, real_path
 
 STORE_SCHEMA = 1  # of the file's tables; a newer file is refused, an older one upgraded
-SUFFIXES = (".sqlite", ".sqlite3", ".db")
-MAGIC = b"SQLite format 3\x00"
 ORIGINS = """CREATE TABLE IF NOT EXISTS origins(kind TEXT NOT NULL, location TEXT NOT NULL,
     params TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, location, params))"""
 BUSY_TIMEOUT_MS = 60_000  # a reader waits this long for a writer's commit to land
 # Page cache of a write (SQLite's sorter, building an index at the end, may use as much
 # again): most of the id and merge-key B-trees of a million claims (~50 MB) stay in it.
 WRITE_CACHE_KIB = 48 * 1024
-
-
-def is_sqlite(path: Path) -> bool:
-    """A SQLite database by its name (.sqlite, .sqlite3, .db) or, for another name, its first
-    bytes."""
-    if path.suffix.lower() in SUFFIXES:
-        return True
-    try:
-        with path.open("rb") as f:
-            return f.read(16) == MAGIC
-    except OSError:
-        return False
 
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
