@@ -274,11 +274,9 @@ class Session:
         show_all: bool = False,
         summary: Summary | None = None,
         workers: int = 1,
-        batch: int = 1,
     ) -> Iterator[SentenceResult]:
         """Each sentence of ``lines`` that repeats a known claim (every one with
-        ``show_all``), streamed; ``workers`` > 1 matches in that many processes; ``batch``
-        sentences are embedded at once when the embedding model is in use."""
+        ``show_all``), streamed; ``workers`` > 1 matches in that many processes."""
         from factcheck.check import check_text
         from factcheck.match import DEFAULT_LIMIT, DEFAULT_THRESHOLD
 
@@ -293,7 +291,6 @@ class Session:
             summary=summary,
             workers=workers,
             factory=lambda: self.reopen().matcher,
-            batch=batch,
         )
 
     # --- browsing --------------------------------------------------------------------------

@@ -71,23 +71,18 @@ def check_text(
     summary: Summary | None = None,
     workers: int = 1,
     factory: Callable[[], Matcher] | None = None,
-    batch: int = 1,
 ) -> Iterator[SentenceResult]:
     """Yield a result for each sentence that repeats a known claim (every one with show_all).
 
     ``lines`` is consumed lazily, so memory stays flat however long the text is. With
     ``workers`` > 1 and a ``factory`` that opens a matcher of the same database, sentences
     are matched in that many processes (results keep their order); where processes cannot
-    be forked, matching stays in this one. ``batch`` > 1 reads that many sentences ahead so
-    the embedding model (the semantic extra) embeds them at once: for files, not for a pipe
-    whose results should appear as its lines arrive.
+    be forked, matching stays in this one.
     """
     sentences = split_sentences(lines, one_per_line=one_per_line)
     floor = 0 if show_all else threshold
     if workers > 1 and factory is not None and "fork" in mp_start_methods():
         found_all = _parallel(factory, sentences, limit, floor, workers)
-    elif batch > 1 and matcher.dense is not None:
-        found_all = _primed(matcher, sentences, limit, floor, batch)
     else:
         found_all = ((s, matcher.find(s.text, limit=limit, threshold=floor)) for s in sentences)
     for sentence, found in found_all:
@@ -98,19 +93,6 @@ def check_text(
             summary.add(result)
         if matches or show_all:
             yield result
-
-
-def _primed(
-    matcher: Matcher, sentences: Iterator[Sentence], limit: int, floor: float, batch: int
-) -> Iterator[tuple[Sentence, list[Match]]]:
-    """Match sentences ``batch`` at a time, their query vectors embedded in one call."""
-    from itertools import islice
-
-    assert matcher.dense is not None
-    while chunk := list(islice(sentences, batch)):
-        matcher.dense.prime([s.text for s in chunk])
-        for s in chunk:
-            yield s, matcher.find(s.text, limit=limit, threshold=floor)
 
 
 def mp_start_methods() -> list[str]:

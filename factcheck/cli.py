@@ -663,10 +663,8 @@ def _check_one(
         one_per_line=lines,
         show_all=show_all,
         summary=summary,
-        # The model is loaded once, in this process: with it, no worker processes, and a
-        # file's sentences are embedded 32 at a time (a pipe's as they come).
+        # The model is loaded once, in this process: with it, no worker processes.
         workers=1 if session.matcher.dense is not None else _workers_for(name),
-        batch=1 if name == "-" else 32,
     )
 
 

@@ -105,8 +105,6 @@ class Dense(Protocol):
 
     def cosines(self, text: str, rowids: Sequence[int]) -> dict[int, float]: ...
 
-    def prime(self, texts: Sequence[str]) -> None: ...
-
 
 class Matcher:
     """Match queries against one index. Holds per-index lookups (aliases, df cache).

@@ -40,7 +40,6 @@ Progress = Callable[[int, int], None]
 
 BATCH = 256  # claims embedded and committed at a time: an interrupted embed keeps its work
 SEARCH_DEPTH = 100  # dense hits fused with BM25's (fusion.DEPTH)
-PRIMED = 1024  # query vectors kept (a few batches of check's sentences)
 
 
 def embed_text(claim: Claim) -> str:
@@ -169,7 +168,7 @@ class DenseIndex:
         self.keys = keys
         self.matrix = matrix
         self._position = {int(r): n for n, r in enumerate(rowids.tolist())}
-        self._vectors: dict[str, NDArray[np.float32]] = {}  # queries embedded ahead (prime)
+        self._last: tuple[str, NDArray[np.float32]] | None = None
 
     def __len__(self) -> int:
         return len(self.rowids)
@@ -209,22 +208,10 @@ class DenseIndex:
             matrix,
         )
 
-    def prime(self, texts: Sequence[str]) -> None:
-        """Embed these queries in one batch ahead of their searches (``check`` does: a batch
-        of sentences costs far less than each alone)."""
-        todo = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if len(self._vectors) + len(todo) > PRIMED:
-            self._vectors.clear()
-        if todo:
-            self._vectors.update(zip(todo, self.encoder.encode(todo), strict=True))
-
     def _query(self, text: str) -> NDArray[np.float32]:
-        vector = self._vectors.get(text)
-        if vector is None:
-            if len(self._vectors) >= PRIMED:
-                self._vectors.clear()
-            vector = self._vectors[text] = self.encoder.encode_one(text)
-        return vector
+        if self._last is None or self._last[0] != text:
+            self._last = (text, self.encoder.encode_one(text))
+        return self._last[1]
 
     def search(
         self, text: str, k: int = SEARCH_DEPTH, exclude: Collection[int] = ()
