@@ -82,22 +82,19 @@ def parse_version(data: dict[str, Any], where: str) -> int:
     return version
 
 
+def _list_of(data: dict[str, Any], key: str, where: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise DatabaseError(f"'{key}' must be a list, not {type(value).__name__}", f"{where}:{key}")
+    return value
+
+
 def speakers_of(data: dict[str, Any], where: str) -> list[Any]:
-    speakers = data.get("speakers", [])
-    if not isinstance(speakers, list):
-        raise DatabaseError(
-            f"'speakers' must be a list, not {type(speakers).__name__}", f"{where}:speakers"
-        )
-    return speakers
+    return _list_of(data, "speakers", where)
 
 
 def origins_of(data: dict[str, Any], where: str) -> list[Any]:
-    origins = data.get("origins", [])
-    if not isinstance(origins, list):
-        raise DatabaseError(
-            f"'origins' must be a list, not {type(origins).__name__}", f"{where}:origins"
-        )
-    return origins
+    return _list_of(data, "origins", where)
 
 
 def claims_of(data: dict[str, Any], where: str) -> list[Any]:
