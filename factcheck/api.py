@@ -302,7 +302,7 @@ class Session:
         known: set[str] = set()
 
         def named() -> set[str]:
-            known.update(c.speaker for c in self.index.iter_claims())
+            known.update(self.index.speaker_names())
             return known
 
         name = resolve_speaker(self.index.speakers, typed, named)

@@ -469,6 +469,11 @@ class Index:
             ).fetchone()[0],
         }
 
+    def speaker_names(self) -> list[str]:
+        """Every speaker a claim names, once each (read from the speaker index alone: a
+        scan of the claims would decode every record, 13 s at a million claims)."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT speaker FROM docs")]
+
     def speaker_counts(self) -> dict[str, tuple[int, int]]:
         """Speaker -> (claims, disputed claims)."""
         rows = self.conn.execute(

@@ -305,6 +305,7 @@ def test_a_first_import_is_built_aside_and_renamed_complete(tmp_path: Path) -> N
     with a, b:
         assert sorted(c.id for c in a.claims()) == sorted(c.id for c in b.claims())
         assert [c.id for c in a.claims(Filters(speaker="Bulk"))][:3] == ["f-0", "f-1", "f-2"]
+        assert [c.id for c in b.claims(Filters(speaker="BULK"), limit=1)] == ["f-0"]
     assert validate(fresh) == []
     assert sorted(p.name for p in tmp_path.glob(".*")) == []  # no temp file left behind
 
