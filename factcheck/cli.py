@@ -1724,10 +1724,13 @@ def model_status(
     env = env_of(ctx)
     out = output_format(env, fmt, json=as_json, allowed=(Format.text, Format.json, Format.jsonl))
     with guarded(env):
-        doc = _model_report(model_dir, env.environ)
+        from factcheck.render import model_status_lines
+        from factcheck.semantic.model import status
+
+        doc = status(model_dir, env.environ)
 
         def plain(o: TextIO) -> None:
-            for label, value in _model_lines(doc):
+            for label, value in model_status_lines(doc):
                 o.write(f"{label:<10}  {sanitized(value)}\n")
 
         emit(env, out, Document(doc, plain))
@@ -1735,75 +1738,6 @@ def model_status(
         fix = "" if doc["installed"] else "; to fetch it: factcheck model install"
         env.say(f"factcheck: semantic matching is not available: {sanitized(doc['problem'])}{fix}")
     raise typer.Exit(Exit.FOUND if doc["usable"] else Exit.NOT_FOUND)
-
-
-def _model_report(model_dir: str | None, environ: Mapping[str, str]) -> dict[str, Any]:
-    """What `model status` reports (its JSON document). Looks for the extra's packages
-    without importing them."""
-    from factcheck.semantic import model
-    from factcheck.semantic.errors import EXTRA_HINT, ModelError
-
-    location = model.find_model_dir(model_dir, environ)
-    searched = [
-        {"source": "argument", "path": model_dir or None},
-        {"source": model.ENV_VAR, "path": environ.get(model.ENV_VAR) or None},
-        {"source": "cache", "path": str(model.default_model_dir(environ))},
-    ]
-    problem = None
-    try:
-        path = model.check_model_dir(location)
-        identity = model.model_id(path)
-        pinned = model.is_installed(path)
-    except ModelError as e:
-        identity, pinned, problem = None, False, str(e)
-    except OSError as e:
-        raise FactcheckError(f"cannot read the model: {e.strerror or e}", e.filename) from None
-    packages = {name: _importable(name) for name in model.PACKAGES}
-    missing = [name for name, found in packages.items() if not found]
-    if problem is None and missing:
-        problem = f"the semantic extra needs {', '.join(missing)}: {EXTRA_HINT}"
-    return {
-        "path": str(location.path),
-        "source": location.source,
-        "searched": searched,
-        "installed": identity is not None,
-        "pinned": pinned,
-        "model": model.MODEL_NAME if pinned else None,
-        "revision": model.REVISION if pinned else None,
-        "model_id": identity,
-        "packages": packages,
-        "usable": problem is None,
-        "problem": problem,
-    }
-
-
-def _importable(name: str) -> bool:
-    """Whether ``import name`` would find the package, without importing it."""
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):  # a broken or half-imported package
-        return False
-
-
-def _model_lines(doc: dict[str, Any]) -> list[tuple[str, str]]:
-    """`model status` as labelled lines."""
-    where = {"argument": "from --model-dir", "cache": "the user cache"}
-    source = where.get(doc["source"], f"from ${doc['source']}")
-    if doc["pinned"]:
-        state = f"installed: {doc['model']} at revision {doc['revision'][:12]}"
-    elif doc["installed"]:
-        state = "installed: a folder with model.onnx and tokenizer.json (not the pinned download)"
-    else:
-        state = "not installed"
-    found = ", ".join(f"{n} {'ok' if ok else 'missing'}" for n, ok in doc["packages"].items())
-    lines = [("folder", f"{doc['path']} ({source})"), ("model", state)]
-    if doc["model_id"]:
-        lines.append(("model id", doc["model_id"]))
-    lines.append(("packages", found))
-    lines.append(("semantic", "usable" if doc["usable"] else "not available"))
-    return lines
 
 
 COMMAND_NAMES = [c.name for c in COMMANDS]

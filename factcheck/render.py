@@ -348,3 +348,22 @@ def write_updates_plain(out: TextIO, results: Iterable[Any]) -> int:
         out.flush()
         n += 1
     return n
+
+
+def model_status_lines(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """``model status`` (``semantic.model.status``) as labelled lines."""
+    where = {"argument": "from --model-dir", "cache": "the user cache"}
+    source = where.get(doc["source"], f"from ${doc['source']}")
+    if doc["pinned"]:
+        state = f"installed: {doc['model']} at revision {doc['revision'][:12]}"
+    elif doc["installed"]:
+        state = "installed: a folder with model.onnx and tokenizer.json (not the pinned download)"
+    else:
+        state = "not installed"
+    found = ", ".join(f"{n} {'ok' if ok else 'missing'}" for n, ok in doc["packages"].items())
+    lines = [("folder", f"{doc['path']} ({source})"), ("model", state)]
+    if doc["model_id"]:
+        lines.append(("model id", doc["model_id"]))
+    lines.append(("packages", found))
+    lines.append(("semantic", "usable" if doc["usable"] else "not available"))
+    return lines

@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from factcheck.semantic.errors import ModelError
 
@@ -325,3 +325,54 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def status(model_dir: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Where the model is looked for, whether it is there (and the pinned download), and
+    whether the extra's packages are installed, looked up without importing them: what
+    ``factcheck model status`` reports (its JSON document)."""
+    from factcheck.errors import FactcheckError
+    from factcheck.semantic.errors import EXTRA_HINT
+
+    location = find_model_dir(model_dir, environ)
+    searched = [
+        {"source": "argument", "path": str(model_dir) if model_dir else None},
+        {"source": ENV_VAR, "path": environ.get(ENV_VAR) or None},
+        {"source": "cache", "path": str(default_model_dir(environ))},
+    ]
+    problem = None
+    try:
+        path = check_model_dir(location)
+        identity = model_id(path)
+        pinned = is_installed(path)
+    except ModelError as e:
+        identity, pinned, problem = None, False, str(e)
+    except OSError as e:
+        raise FactcheckError(f"cannot read the model: {e.strerror or e}", e.filename) from None
+    packages = {name: _importable(name) for name in PACKAGES}
+    missing = [name for name, found in packages.items() if not found]
+    if problem is None and missing:
+        problem = f"the semantic extra needs {', '.join(missing)}: {EXTRA_HINT}"
+    return {
+        "path": str(location.path),
+        "source": location.source,
+        "searched": searched,
+        "installed": identity is not None,
+        "pinned": pinned,
+        "model": MODEL_NAME if pinned else None,
+        "revision": REVISION if pinned else None,
+        "model_id": identity,
+        "packages": packages,
+        "usable": problem is None,
+        "problem": problem,
+    }
+
+
+def _importable(name: str) -> bool:
+    """Whether ``import name`` would find the package, without importing it."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a broken or half-imported package
+        return False
