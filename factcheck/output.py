@@ -77,6 +77,9 @@ class Listing:
     ``plain(out, items) -> count`` and ``csv(items, out) -> count`` write text and CSV;
     ``rich(console, items)`` draws on a terminal. ``head`` goes before the records in JSON,
     ``tail()`` after them (called once they are through: a summary of what streamed).
+    ``flush_each``: JSON Lines are flushed after every record, so a slow producer's (``check``
+    reading a pipe) appear as they come; a listing read from the database at full speed sets
+    it False and is written in buffer-sized pieces (its first ones still come at once).
     """
 
     key: str
@@ -86,6 +89,7 @@ class Listing:
     tail: Callable[[], Mapping[str, Any]] | None = None
     csv: Callable[[Iterable[Any], TextIO], int] | None = None
     rich: Callable[[Any, Iterable[Any]], Any] | None = None
+    flush_each: bool = True
 
 
 Console = Callable[[], Any]  # builds a rich Console on stdout (only called when drawing)
@@ -131,7 +135,8 @@ def _listing(out: TextIO, fmt: Format, listing: Listing, console: Console | None
     elif fmt is Format.jsonl:
         for item in items:
             out.write(dumps(item.to_dict()) + "\n")
-            out.flush()  # streamed: a slow producer's records appear as they come
+            if listing.flush_each:
+                out.flush()  # streamed: a slow producer's records appear as they come
     elif fmt is Format.csv:
         if listing.csv is None:
             raise InputError(f"no csv form for {listing.key}")
