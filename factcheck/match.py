@@ -93,7 +93,6 @@ class Candidate(NamedTuple):
 
 
 _DOC_CACHE = 200_000  # candidate documents kept between queries (a few tens of MB at most)
-FUSION_DEPTH = 100  # with vectors: each method's top 100 enters the fusion (semantic.fusion)
 
 
 class Dense(Protocol):
@@ -110,8 +109,8 @@ class Matcher:
     """Match queries against one index. Holds per-index lookups (aliases, df cache).
 
     With ``dense`` (the semantic extra's vectors of the same rows), candidates are BM25's and
-    the embedding's top ``FUSION_DEPTH`` fused by a rule fixed in advance, and the score adds
-    the cosine to its features (a model fitted with it: ``_SEMANTIC_WEIGHTS``).
+    the embedding's top ``semantic.fusion.DEPTH`` fused by a rule fixed in advance, and the
+    score adds the cosine to its features (a model fitted with it: ``_SEMANTIC_WEIGHTS``).
     """
 
     def __init__(self, index: Index, dense: Dense | None = None) -> None:
@@ -284,20 +283,22 @@ class Matcher:
         sets = [d.terms | d.title for d in docs]
         out = []
         for i, (rowid, bm25) in enumerate(found):
-            rival = 0.0
-            rival_cosine = 0.0
-            for j, (other_row, other) in enumerate(found):
-                # BM25 order: the first rival found is the best one.
-                if j != i and _jaccard(sets[i], sets[j]) < NEAR_DUPLICATE:
-                    if not rival:
-                        rival = other
-                    if cosine is not None:
-                        rival_cosine = max(rival_cosine, cosine.get(other_row, 0.0))
-                    if cosine is None:
-                        break
-            f = self.features(query, docs[i], bm25, rival)
-            if cosine is not None:
+            # The other candidates that are not near-duplicates of this one, in BM25 order:
+            # the first is the BM25 rival; with cosines, every one of them is a cosine rival.
+            rivals = (
+                j
+                for j in range(len(found))
+                if j != i and _jaccard(sets[i], sets[j]) < NEAR_DUPLICATE
+            )
+            if cosine is None:
+                first = next(rivals, None)
+                f = self.features(query, docs[i], bm25, 0.0 if first is None else found[first][1])
+            else:
+                others = list(rivals)
+                rival = found[others[0]][1] if others else 0.0
+                rival_cosine = max([0.0, *(cosine.get(found[j][0], 0.0) for j in others)])
                 own = cosine.get(rowid, 0.0)
+                f = self.features(query, docs[i], bm25, rival)
                 f = f._replace(cosine=own, cosine_margin=own - rival_cosine)
             out.append(Candidate(rowid, bm25, f, score(f)))
         return out
@@ -307,13 +308,13 @@ class Matcher:
     ) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """The ``depth`` best rows of BM25 and the embedding fused, in BM25 order (a row only
         the embedding found has BM25 0), and the cosine of each."""
-        from factcheck.semantic.fusion import weighted_fusion
+        from factcheck.semantic.fusion import DEPTH, weighted_fusion
 
         assert self.dense is not None
-        lexical = self.index.candidates(self.retrieval_terms(query), FUSION_DEPTH + len(exclude))
-        lexical = [(r, s) for r, s in lexical if r not in exclude][:FUSION_DEPTH]
-        dense = self.dense.search(query.text, FUSION_DEPTH, exclude)
-        chosen = weighted_fusion(lexical, dense, depth=FUSION_DEPTH)[:depth]
+        lexical = self.index.candidates(self.retrieval_terms(query), DEPTH + len(exclude))
+        lexical = [(r, s) for r, s in lexical if r not in exclude][:DEPTH]
+        dense = self.dense.search(query.text, DEPTH, exclude)
+        chosen = weighted_fusion(lexical, dense)[:depth]
         cosine = {f.key: f.cosine for f in chosen if f.cosine is not None}
         missing = [f.key for f in chosen if f.cosine is None]
         if missing:  # BM25 found them, the embedding's top did not: ask for their cosine

@@ -17,8 +17,9 @@ title field: a fact-check's headline often says what its claim leaves implicit.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,8 @@ import numpy as np
 
 from factcheck.errors import DatabaseError
 from factcheck.semantic import vectors
-from factcheck.semantic.stored import SCHEMA, content_key
+from factcheck.semantic.fusion import DEPTH
+from factcheck.semantic.stored import SCHEMA, content_key, stored_model
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 
 BATCH = 256  # claims embedded and committed at a time: an interrupted embed keeps its work
-SEARCH_DEPTH = 100  # dense hits fused with BM25's (fusion.DEPTH)
 
 
 def embed_text(claim: Claim) -> str:
@@ -60,14 +61,7 @@ class EmbedReport:
     path: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "claims": self.claims,
-            "embedded": self.embedded,
-            "kept": self.kept,
-            "dropped": self.dropped,
-            "model": self.model,
-            "path": self.path,
-        }
+        return dataclasses.asdict(self)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -183,11 +177,7 @@ class DenseIndex:
         except sqlite3.Error:
             return None
         try:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            if "claim_vectors" not in tables:
-                return None
-            row = conn.execute("SELECT value FROM vector_meta WHERE key = 'model'").fetchone()
-            if row is None or row[0] != encoder.model_id:
+            if stored_model(conn) != encoder.model_id:
                 return None
             stored = conn.execute("SELECT id, key, code FROM claim_vectors").fetchall()
         except sqlite3.Error as e:
@@ -214,7 +204,7 @@ class DenseIndex:
         return self._last[1]
 
     def search(
-        self, text: str, k: int = SEARCH_DEPTH, exclude: Collection[int] = ()
+        self, text: str, k: int = DEPTH, exclude: Collection[int] = ()
     ) -> list[tuple[int, float]]:
         """The ``k`` rows closest to ``text`` as (row id, cosine), best first; stale vectors
         (the claim changed since it was embedded) and rows in ``exclude`` are left out."""
@@ -247,21 +237,3 @@ class DenseIndex:
             list(keys),
         )
         return {r for r, text, title in rows if content_key(text, title) == keys[r]}
-
-
-def iter_missing(index: Index, path: Path) -> Iterator[str]:
-    """Ids of claims without a fresh vector at ``path`` (for ``stats`` and tests)."""
-    have: dict[str, int] = {}
-    if path.is_file():
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            have = dict(conn.execute("SELECT id, key FROM claim_vectors"))
-        except sqlite3.Error:
-            have = {}
-        finally:
-            conn.close()
-    for claim_id, text, title in index.conn.execute(
-        "SELECT id, text_terms, title_terms FROM docs ORDER BY rowid"
-    ):
-        if have.get(claim_id) != content_key(text, title):
-            yield claim_id

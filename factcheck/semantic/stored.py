@@ -32,6 +32,15 @@ def vector_path(db_path: Path, kind: str, cache_dir: Path | None) -> Path | None
     return cache_file(db_path, cache_dir, "vectors")
 
 
+def stored_model(conn: sqlite3.Connection) -> str | None:
+    """The model id of the vectors in ``conn``'s database; None if it holds none."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    if not {"claim_vectors", "vector_meta"} <= tables:
+        return None
+    row = conn.execute("SELECT value FROM vector_meta WHERE key = 'model'").fetchone()
+    return str(row[0]) if row else None
+
+
 def vector_count(path: Path | None) -> tuple[int, str | None]:
     """(vectors stored, model id) without numpy or the model: (0, None) when there are none."""
     if path is None or not path.is_file():
@@ -39,12 +48,11 @@ def vector_count(path: Path | None) -> tuple[int, str | None]:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            if "claim_vectors" not in tables:
+            model = stored_model(conn)
+            if model is None:
                 return 0, None
             (count,) = conn.execute("SELECT count(*) FROM claim_vectors").fetchone()
-            row = conn.execute("SELECT value FROM vector_meta WHERE key = 'model'").fetchone()
-            return int(count), row[0] if row else None
+            return int(count), model
         finally:
             conn.close()
     except sqlite3.Error:
