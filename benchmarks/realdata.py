@@ -133,8 +133,7 @@ def open_matcher(db: Path, cache: Path, model_dir: Path | None = None) -> Matche
         return Matcher(open_index(db, cache))
     from factcheck.api import Session
 
-    session = Session(db, cache)
-    session.semantic, session.model_dir = True, model_dir
+    session = Session(db, cache, semantic=True, model_dir=model_dir)
 
     def progress(done: int, total: int) -> None:
         if done == total or done % 2048 == 0:

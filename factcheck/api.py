@@ -94,28 +94,35 @@ def open(  # shadows the builtin in this module only: factcheck.open() is the en
     env = os.environ if environ is None else environ
     path = locate_database(db, env)
     cache = default_cache_dir(env) if cache_dir is _DEFAULT else cache_dir
-    session = Session(path, cache, progress)
-    session.semantic = semantic
-    session.model_dir = model_dir
-    session.environ = env
-    session.warn = warn
-    return session
+    return Session(
+        path, cache, progress, semantic=semantic, model_dir=model_dir, environ=env, warn=warn
+    )
 
 
 class Session:
     """Searching, checking and browsing one database. Not thread-safe (one SQLite
     connection); a forked process opens its own with ``reopen()``."""
 
-    def __init__(self, path: Path, cache_dir: Path | None, progress: Progress | None = None):
+    def __init__(
+        self,
+        path: Path,
+        cache_dir: Path | None,
+        progress: Progress | None = None,
+        *,
+        semantic: bool | None = False,  # open()'s default is None (see there)
+        model_dir: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ):
         self.path = path
         self.cache_dir = cache_dir
         self._progress = progress
         self._index: Index | None = None
         self._matcher: Matcher | None = None
-        self.semantic: bool | None = False  # open() sets the documented default (None)
-        self.model_dir: str | os.PathLike[str] | None = None
-        self.environ: Mapping[str, str] = os.environ
-        self.warn: Callable[[str], None] | None = None
+        self.semantic = semantic
+        self.model_dir = model_dir
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self.warn = warn
         self._encoder: Any = None
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -138,10 +145,14 @@ class Session:
 
     def reopen(self) -> Session:
         """A new session on the same database (for another process or thread)."""
-        session = Session(self.path, self.cache_dir)
-        session.semantic, session.model_dir = self.semantic, self.model_dir
-        session.environ, session.warn = self.environ, self.warn
-        return session
+        return Session(
+            self.path,
+            self.cache_dir,
+            semantic=self.semantic,
+            model_dir=self.model_dir,
+            environ=self.environ,
+            warn=self.warn,
+        )
 
     @property
     def index(self) -> Index:

@@ -1498,8 +1498,7 @@ def _embed_progress(env: Env) -> Callable[[int, int], None] | None:
         return None
     from factcheck.term import BuildProgress
 
-    bar = BuildProgress(env.stderr, "embedding claims")
-    return lambda done, total: bar(done, total)
+    return BuildProgress(env.stderr, "embedding claims")
 
 
 @command("embed", "Database")
