@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from factcheck.errors import InputError
 from factcheck.model import Claim, Match
@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # imported on use: ``import factcheck`` stays cheap
     from factcheck.index import Index
     from factcheck.match import Dense, Matcher
     from factcheck.semantic.dense import EmbedReport
+    from factcheck.store.records import Encoded
 
 Progress = Callable[[int, int], None]
 
@@ -321,17 +322,41 @@ class Session:
             raise UnknownSpeaker(typed, self.index.speakers.suggest(typed, known))
         return name
 
+    @overload
     def claims(
         self,
         filters: Filters | None = None,
         *,
         sort: SortKey | None = None,
         limit: int | None = None,
-    ) -> Iterator[Claim]:
+        encoded: Literal[False] = False,
+    ) -> Iterator[Claim]: ...
+
+    @overload
+    def claims(
+        self,
+        filters: Filters | None = None,
+        *,
+        sort: SortKey | None = None,
+        limit: int | None = None,
+        encoded: bool,
+    ) -> Iterator[Claim | Encoded]: ...
+
+    def claims(
+        self,
+        filters: Filters | None = None,
+        *,
+        sort: SortKey | None = None,
+        limit: int | None = None,
+        encoded: bool = False,
+    ) -> Iterator[Claim] | Iterator[Claim | Encoded]:
         """The claims that pass ``filters`` (a speaker as typed is resolved first), in
         database order or sorted, streamed. Every filter runs in the index's SQL (status,
         speaker, tag and date through B-tree indexes, ``search`` through FTS candidates
-        confirmed by the fuzzy check), so the first record comes at once at any size."""
+        confirmed by the fuzzy check), so the first record comes at once at any size.
+
+        ``encoded``: for output in JSON, claims come as the store holds them (``Encoded``:
+        ``to_json()`` and ``to_dict()``), not decoded, except those ``search`` must read."""
         import itertools
 
         from factcheck.browse import SQL_ORDER, Filters, check_date, search_groups, search_matcher
@@ -346,18 +371,23 @@ class Session:
         if f.search:
             groups = search_groups(f.search, index.terms_starting_with)
             rowids = index.containing(groups) if groups else []
-        found: Iterable[Claim] = index.select(
-            status=f.status,
-            speaker=speaker,
-            tag=f.tag,
-            since=f.since,
-            until=f.until,
-            rowids=rowids,
-            order=SQL_ORDER[sort] if sort is not None else "rowid",
-        )
+        where: dict[str, Any] = {
+            "status": f.status,
+            "speaker": speaker,
+            "tag": f.tag,
+            "since": f.since,
+            "until": f.until,
+            "rowids": rowids,
+            "order": SQL_ORDER[sort] if sort is not None else "rowid",
+        }
+        found: Iterable[Claim | Encoded]
         if f.search:
             hit = search_matcher(f.search)
-            found = (c for c in found if hit(c))
+            found = (c for c in index.select(**where) if hit(c))
+        elif encoded:
+            found = index.select_encoded(**where)
+        else:
+            found = index.select(**where)
         return iter(itertools.islice(found, limit) if limit is not None else found)
 
     def claim(self, claim_id: str) -> Claim:

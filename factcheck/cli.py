@@ -828,7 +828,9 @@ def _list(
             speaker, Status(status.value) if status else None, tag, since, until, search_text
         )
         order = None if sort is SortChoice.none else SortKey(sort.value)
-        claims = session.claims(filters, sort=order, limit=limit)
+        # In JSON the store's own text goes out undecoded (twice the records per second).
+        in_json = out in (Format.json, Format.jsonl)
+        claims = session.claims(filters, sort=order, limit=limit, encoded=in_json)
         resolved = filters._replace(speaker=session.resolve_speaker(speaker) if speaker else None)
 
         def rich(console: Any, items: Iterable[Any]) -> None:

@@ -25,7 +25,7 @@ from factcheck.dates import bounds
 from factcheck.model import Claim, Speaker, Status
 from factcheck.normalize import normalize, plain_words, terms, terms_of
 from factcheck.speakers import Speakers
-from factcheck.store.records import decode_claim, encode_claim, parse_speaker
+from factcheck.store.records import Encoded, decode_claim, encode_claim, parse_speaker
 
 INDEX_FORMAT = 5  # bump when the tables or the term pipeline change
 
@@ -413,6 +413,34 @@ class Index:
     ) -> Iterator[Claim]:
         """Claims passing the filters, streamed in ``order`` (an SQL ORDER BY of our own):
         every filter uses an index, so the first record comes at once at any size."""
+        for (raw,) in self._selected(status, speaker, tag, since, until, rowids, order):
+            yield decode_claim(raw)
+
+    def select_encoded(
+        self,
+        *,
+        status: Status | None = None,
+        speaker: str | None = None,
+        tag: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        rowids: Iterable[int] | None = None,
+        order: str = "rowid",
+    ) -> Iterator[Encoded]:
+        """``select``, each claim as the JSON the store holds (for a listing in JSON)."""
+        for (raw,) in self._selected(status, speaker, tag, since, until, rowids, order):
+            yield Encoded(raw)
+
+    def _selected(
+        self,
+        status: Status | None,
+        speaker: str | None,
+        tag: str | None,
+        since: str | None,
+        until: str | None,
+        rowids: Iterable[int] | None,
+        order: str,
+    ) -> sqlite3.Cursor:
         where, args = ["1"], list[Any]()
         if status is not None:
             where.append("status = ?")
@@ -434,8 +462,7 @@ class Index:
             where.append(f"rowid IN ({','.join('?' * len(wanted))})" if wanted else "0")
             args.extend(wanted)
         sql = f"SELECT claim FROM docs WHERE {' AND '.join(where)} ORDER BY {order}"
-        for (raw,) in self.conn.execute(sql, args):
-            yield decode_claim(raw)
+        return self.conn.execute(sql, args)
 
     def containing(self, words: Sequence[Sequence[str]], limit: int = 100_000) -> list[int]:
         """Row ids of claims holding, for each group, at least one of its terms (in any

@@ -72,7 +72,8 @@ class Document:
 
 @dataclass
 class Listing:
-    """Records streamed one by one (each has ``to_dict()``, the JSON contract).
+    """Records streamed one by one (each has ``to_dict()``, the JSON contract, and may have
+    ``to_json()``, the same as one line of JSON text, when it already is text).
 
     ``plain(out, items) -> count`` and ``csv(items, out) -> count`` write text and CSV;
     ``rich(console, items)`` draws on a terminal. ``head`` goes before the records in JSON,
@@ -126,7 +127,7 @@ def _listing(out: TextIO, fmt: Format, listing: Listing, console: Console | None
         out.write(f"{dumps(listing.key)}: [")
         for item in items:
             out.write(",\n  " if items.count > 1 else "\n  ")
-            out.write(dumps(item.to_dict()))
+            out.write(_one_line(item))
         out.write("\n]" if items.count else "]")
         out.write(f', "count": {items.count}')
         for k, v in (listing.tail() if listing.tail else {}).items():
@@ -134,7 +135,7 @@ def _listing(out: TextIO, fmt: Format, listing: Listing, console: Console | None
         out.write("}\n")
     elif fmt is Format.jsonl:
         for item in items:
-            out.write(dumps(item.to_dict()) + "\n")
+            out.write(_one_line(item) + "\n")
             if listing.flush_each:
                 out.flush()  # streamed: a slow producer's records appear as they come
     elif fmt is Format.csv:
@@ -146,3 +147,10 @@ def _listing(out: TextIO, fmt: Format, listing: Listing, console: Console | None
     else:
         listing.plain(out, items)
     return items.count
+
+
+def _one_line(item: Any) -> str:
+    """An item's JSON on one line: ``to_json()`` when it has it (a store's own text, see
+    ``store.records.Encoded``), else its ``to_dict()`` encoded."""
+    to_json = getattr(item, "to_json", None)
+    return str(to_json()) if to_json is not None else dumps(item.to_dict())

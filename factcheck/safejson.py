@@ -219,7 +219,13 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
     (but for a high surrogate followed by a low one, which JSON reads as the character the
     pair encodes: a Python string can hold them apart, nothing we read produces them).
     """
-    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    return escape(json.dumps(obj, ensure_ascii=False, indent=indent))
+
+
+def escape(text: str) -> str:
+    """JSON text made by ``json.dumps(..., ensure_ascii=False)`` with the characters that
+    could act on a terminal escaped: ``dumps`` for JSON that is already text (a store's own
+    rows, passed through undecoded)."""
     if text.isascii() and "\x7f" not in text:
         return text
     return _UNSAFE.sub(_escape, text)

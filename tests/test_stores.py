@@ -16,13 +16,17 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import factcheck
 from factcheck.browse import Filters, SortKey
 from factcheck.errors import DatabaseError, InputError
 from factcheck.importer import add_claim, import_files
-from factcheck.model import Status
+from factcheck.model import Claim, Status
+from factcheck.safejson import dumps
 from factcheck.store import kind_of, validate, writing
+from factcheck.store.records import Encoded, encode_claim
 from factcheck.store.sqlite import create
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -81,6 +85,43 @@ def test_search_list_show_stats_agree(db: Path, tmp_path: Path) -> None:
         assert rows["Dana Whitfield"].claims >= 1
         with pytest.raises(factcheck.UnknownSpeaker, match="no speaker named 'Nobody'"):
             list(fc.claims(Filters(speaker="Nobody")))
+
+
+def test_encoded_listing_is_the_decoded_one(db: Path, tmp_path: Path) -> None:
+    """A listing in JSON passes the store's own text through: the same records, the same
+    JSON text as decoding and encoding them again, with every filter and order."""
+    with session(db, tmp_path) as fc:
+        for f in (Filters(), Filters(status=Status.DISPUTED), Filters(search="pothols")):
+            for order in (None, SortKey.date):
+                decoded = list(fc.claims(f, sort=order))
+                encoded = list(fc.claims(f, sort=order, encoded=True))
+                assert decoded, f
+                assert [e.to_dict() for e in encoded] == [c.to_dict() for c in decoded]
+                text = [
+                    e.to_json() if isinstance(e, Encoded) else dumps(e.to_dict()) for e in encoded
+                ]
+                assert text == [dumps(c.to_dict()) for c in decoded]
+                # search reads each record (the fuzzy check), so those come decoded
+                assert all(isinstance(e, Encoded) for e in encoded) == (f.search is None)
+
+
+_ANY_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",)) | st.sampled_from('\x1b\x9b\u202e\u2028\x7f"\\é'),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_ANY_TEXT, speaker=_ANY_TEXT, tag=_ANY_TEXT)
+def test_a_stored_claim_passed_through_is_escaped_like_any_json(
+    text: str, speaker: str, tag: str
+) -> None:
+    claim = Claim("x-1", text, speaker, Status.DISPUTED, tags=(tag,), verdict=text)
+    passed = Encoded(encode_claim(claim)).to_json()
+    assert passed == dumps(claim.to_dict())
+    assert json.loads(passed) == claim.to_dict()
+    assert not any(c in passed for c in "\x1b\x9b\u202e\u2028\x7f")
 
 
 def test_the_two_stores_hold_the_same_claims(tmp_path: Path) -> None:
