@@ -1051,6 +1051,16 @@ def import_(
         bool,
         typer.Option("--skip-bad", help="Skip bad records (each reported) instead of failing."),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            help="Worker processes reading a big JSONL input into a SQLite database "
+            "(default: one per CPU; 0: none).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -1071,6 +1081,8 @@ def import_(
         factcheck import https://example.org/claimreview-feed.json.gz --db mine.sqlite
 
         factcheck import --api "starlink ukraine" --language en --db mine.sqlite
+
+        factcheck import million.jsonl --db big.sqlite --jobs 2
     """
     from factcheck.importer import file_input, import_inputs
     from factcheck.output import Document
@@ -1115,6 +1127,7 @@ def import_(
             verdicts=verdicts or None,
             skip_bad=skip_bad,
             dry_run=dry_run,
+            jobs=jobs,
             on_skip=lambda where, why: env.say(
                 f"factcheck: skipped {sanitized(where)}: {sanitized(why)}"
             ),

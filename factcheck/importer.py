@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeVar, cast
 
 from factcheck.errors import InputError
 from factcheck.formats import Record, detect, gunzip, open_source, reader
@@ -20,7 +20,9 @@ from factcheck.normalize import normalize
 from factcheck.store import parse_claim
 
 if TYPE_CHECKING:
+    from factcheck.prepare import Ready
     from factcheck.store import WriteTarget
+    from factcheck.store.records import Prepared
 
 HEAD = 65536  # bytes read to guess a format
 
@@ -56,10 +58,44 @@ def read_input(
     verdicts: Mapping[str, str] | None = None,
 ) -> Iterator[Record]:
     """The records of one input, in order."""
+    return _read(item, fmt, mapping, verdicts, lambda kind: reader(kind))
+
+
+def read_prepared(
+    item: Input,
+    fmt: str = "auto",
+    *,
+    mapping: Mapping[str, str] | None = None,
+    verdicts: Mapping[str, str] | None = None,
+    workers: int = 0,
+) -> Iterator[Record | Ready]:
+    """``read_input`` for a store that takes prepared claims: JSON Lines (and JSON of our
+    schema) come prepared, by ``workers`` processes once the input is big
+    (``factcheck.prepare``); other formats as ``read_input`` gives them."""
+    from functools import partial
+
+    from factcheck.prepare import read_prepared as prepared
+
+    def choose(kind: str) -> Callable[..., Iterator[Record | Ready]]:
+        return partial(prepared, workers=workers) if kind == "jsonl" else reader(kind)
+
+    return _read(item, fmt, mapping, verdicts, choose)
+
+
+R = TypeVar("R")
+
+
+def _read(
+    item: Input,
+    fmt: str,
+    mapping: Mapping[str, str] | None,
+    verdicts: Mapping[str, str] | None,
+    choose: Callable[[str], Callable[..., Iterator[R]]],
+) -> Iterator[R]:
     kind = item.format or fmt
     options: dict[str, Any] = {"source": item.name, "verdicts": verdicts}
     if item.lines is not None:
-        yield from reader(kind if kind != "auto" else "jsonl")(item.lines, **options)
+        yield from choose(kind if kind != "auto" else "jsonl")(item.lines, **options)
         return
     assert item.open is not None
     raw = item.open()
@@ -74,7 +110,7 @@ def read_input(
             kind = detect(item.name, head)
         if kind in ("csv", "tsv") and mapping:
             options["mapping"] = mapping
-        yield from reader(kind)(stream, **options)
+        yield from choose(kind)(stream, **options)
     finally:
         if item.name != "-":
             stream.close()
@@ -139,6 +175,7 @@ def import_inputs(
     on_wait: Callable[[], None] | None = None,
     progress: Callable[[int, int | None], None] | None = None,
     now: Callable[[], str] | None = None,
+    jobs: int | None = None,
 ) -> dict[str, Any]:
     """Import ``inputs`` into the database at ``target`` (created if missing); a report.
 
@@ -149,8 +186,10 @@ def import_inputs(
     and then merges into the result of this one. ``progress(records, None)`` is told the
     records read every 10,000, and ``progress(n, n)`` once reading is done. Inputs with an
     ``origin`` (URLs, API queries) are remembered with their counts, fetched at ``now()``.
+    A big JSON Lines input into a SQLite store is read by ``jobs`` worker processes (default
+    one per CPU, 0 for none; see ``factcheck.prepare``).
     """
-    from factcheck.store import writing
+    from factcheck.store import kind_of, writing
 
     skipped: list[dict[str, str]] = []
     read = 0
@@ -162,12 +201,21 @@ def import_inputs(
         counts = {k: n - start[k] for k, n in outcome.counts.items()}
         per_input.append({"input": item.name, "read": count, **counts})
 
-    def good(store: WriteTarget) -> Iterator[Claim]:
+    def good(store: WriteTarget) -> Iterator[Claim | Prepared]:
         nonlocal read
         seen: set[str] = set()  # ids read so far (the same strings the report keeps)
         for item in inputs:
             start, count = outcome.counts, 0
-            records = read_input(item, fmt, mapping=mapping, verdicts=verdicts)
+            records: Iterator[Record | Ready]
+            if kind_of(target) == "sqlite":  # it takes claims prepared, by workers if big
+                from factcheck.prepare import default_workers
+
+                workers = default_workers() if jobs is None else jobs
+                records = read_prepared(
+                    item, fmt, mapping=mapping, verdicts=verdicts, workers=workers
+                )
+            else:
+                records = read_input(item, fmt, mapping=mapping, verdicts=verdicts)
             for record in records:
                 error = record.error
                 claim = record.claim
@@ -224,19 +272,6 @@ def import_inputs(
     doc = report(target, [i.name for i in inputs], outcome, read, skipped, dry_run, written, claims)
     doc["inputs"] = per_input  # added after the first version of this report: keys only grow
     return doc
-
-
-def _repeated(claim: Claim | None, seen: set[str], store: WriteTarget) -> str | None:
-    """Why ``claim`` cannot go on: its id came earlier in the input with another text (the
-    second would silently replace the first; the store holds the first by now)."""
-    if claim is None:
-        return None
-    if claim.id in seen:
-        stored = store.by_id(claim.id)
-        if stored is not None and not _same_text(stored.text, claim.text):
-            return f"duplicate id {claim.id!r} with another text earlier in the input"
-    seen.add(claim.id)
-    return None
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -19,13 +19,14 @@ import math
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from factcheck.dates import bounds
 from factcheck.model import Claim, Speaker, Status
 from factcheck.normalize import normalize, plain_words, terms, terms_of
 from factcheck.speakers import Speakers
-from factcheck.store.records import Encoded, decode_claim, encode_claim, parse_speaker
+from factcheck.store.records import Encoded, Prepared, decode_claim, encode_claim, parse_speaker
 
 INDEX_FORMAT = 5  # bump when the tables or the term pipeline change
 
@@ -110,6 +111,33 @@ def fts_query(query_terms: Iterable[str], op: str = "OR") -> str:
     return f" {op} ".join(quoted)
 
 
+def prepare(claim: Claim, norm_text: str | None = None, key: int | None = None) -> Prepared:
+    """``claim`` prepared for storing (``norm_text``/``key``: its normalised text and merge
+    key when the caller has them)."""
+    norm = norm_text if norm_text is not None else normalize(claim.text)
+    lo, hi = _bounds(claim.date) if claim.date else (None, None)
+    return Prepared(
+        claim.id,
+        claim.text,
+        claim.speaker,
+        norm,
+        key if key is not None else merge_key(norm, claim.speaker),
+        encode_claim(claim),
+        " ".join(claim_terms(claim, norm)),
+        " ".join(title_terms(claim)),
+        int(superseded(claim)),
+        claim.status.value,
+        lo,
+        hi,
+        tuple(dict.fromkeys(claim.tags)),
+    )
+
+
+@lru_cache(maxsize=1 << 16)  # dates repeat: parsed once each, bounded whatever the input
+def _bounds(date: str) -> tuple[str, str]:
+    return bounds(date)
+
+
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -128,7 +156,6 @@ class IndexWriter:
         self.speakers = speakers
         self.bulk = bulk
         self._speaker_terms: dict[str, str] = {}
-        self._bounds: dict[str, tuple[str, str]] = {}  # dates repeat: parsed once each
         self._rows: list[tuple[Any, ...]] = []
         self._tags: list[tuple[int, str]] = []
         self._next = (conn.execute("SELECT max(rowid) FROM docs").fetchone()[0] or 0) + 1
@@ -146,45 +173,34 @@ class IndexWriter:
         self._delta_limit = max(50_000, self.count // 10)
         self._changed = 0
 
-    def _row(
-        self, rowid: int, claim: Claim, norm_text: str | None, key: int | None
-    ) -> tuple[Any, ...]:
-        speaker_terms = self._speaker_terms.get(claim.speaker)
-        if speaker_terms is None:
-            speaker_terms = " ".join(self.speakers.terms(claim.speaker))
-            self._speaker_terms[claim.speaker] = speaker_terms
-        norm = norm_text if norm_text is not None else normalize(claim.text)
-        lo = hi = None
-        if claim.date:
-            found = self._bounds.get(claim.date)
-            if found is None:
-                if len(self._bounds) >= 100_000:  # bounded, whatever the input
-                    self._bounds.clear()
-                found = self._bounds[claim.date] = bounds(claim.date)
-            lo, hi = found
+    def _row(self, rowid: int, p: Prepared) -> tuple[Any, ...]:
+        speaker_terms = self._speaker_terms.get(p.speaker)
+        if speaker_terms is None:  # the database's speakers: known here, not in a worker
+            speaker_terms = " ".join(self.speakers.terms(p.speaker))
+            self._speaker_terms[p.speaker] = speaker_terms
         return (
             rowid,
-            claim.id,
-            encode_claim(claim),
-            " ".join(claim_terms(claim, norm)),
-            " ".join(title_terms(claim)),
+            p.id,
+            p.encoded,
+            p.text_terms,
+            p.title_terms,
             speaker_terms,
-            int(superseded(claim)),
-            key if key is not None else merge_key(norm, claim.speaker),
-            claim.status.value,
-            claim.speaker,
-            lo,
-            hi,
+            p.superseded,
+            p.key,
+            p.status,
+            p.speaker,
+            p.date_lo,
+            p.date_hi,
         )
 
-    def add(self, claim: Claim, norm_text: str | None = None, key: int | None = None) -> int:
-        """Insert a new claim (``norm_text``/``key``: its normalised text and merge key when
-        the caller has them); returns its row id."""
+    def add(self, claim: Claim | Prepared) -> int:
+        """Insert a new claim (or one prepared already); returns its row id."""
+        p = claim if isinstance(claim, Prepared) else prepare(claim)
         rowid = self._next
         self._next += 1
-        row = self._row(rowid, claim, norm_text, key)
+        row = self._row(rowid, p)
         self._rows.append(row)
-        self._tags.extend((rowid, t) for t in dict.fromkeys(claim.tags))
+        self._tags.extend((rowid, t) for t in p.tags)
         self.count += 1
         self._terms_changed(row, +1)
         return rowid
@@ -210,12 +226,11 @@ class IndexWriter:
             )
         if old is not None:
             self._terms_changed((0, 0, 0, *old), -1)
-        row = self._row(rowid, claim, norm_text, None)
+        p = prepare(claim, norm_text)
+        row = self._row(rowid, p)
         self.conn.execute(f"INSERT OR REPLACE INTO docs ({_DOC_COLUMNS}) VALUES ({_MARKS})", row)
         self.conn.execute("DELETE FROM tags WHERE rowid = ?", (rowid,))
-        self.conn.executemany(
-            "INSERT INTO tags VALUES (?, ?)", [(rowid, t) for t in dict.fromkeys(claim.tags)]
-        )
+        self.conn.executemany("INSERT INTO tags VALUES (?, ?)", [(rowid, t) for t in p.tags])
         if indexed:
             self.conn.execute(
                 "INSERT INTO fts(rowid, text_terms, title_terms, speaker_terms)"

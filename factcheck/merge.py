@@ -33,6 +33,7 @@ from typing import NamedTuple, Protocol, TypeVar
 
 from factcheck.model import Claim, Database, Dispute, Source, Status
 from factcheck.normalize import normalize
+from factcheck.store.records import Prepared
 from factcheck.verdicts import DISPUTE_TEXT, UNKNOWN_CHECKER
 
 
@@ -89,11 +90,12 @@ class Target(Protocol):
 
     def by_id(self, claim_id: str) -> Claim | None: ...
 
-    def by_text(self, key: Key, text: str) -> Claim | None:
-        """The stored claim with this normalised text and speaker (``text``: the raw text)."""
+    def by_text(self, key: Key, text: str, h: int | None = None) -> Claim | None:
+        """The stored claim with this normalised text and speaker (``text``: the raw text;
+        ``h``: the key's ``index.merge_key`` when the caller has it)."""
         ...
 
-    def add(self, claim: Claim, key: Key) -> None: ...
+    def add(self, claim: Claim | Prepared, key: Key) -> None: ...
 
     def replace(self, old: Claim, new: Claim, key: Key | None) -> None:
         """Store ``new`` in ``old``'s place (the same id); ``key`` is given when the text or
@@ -163,14 +165,14 @@ class ListTarget:
         pos = self._by_id.get(claim_id)
         return self.claims[pos] if pos is not None else None
 
-    def by_text(self, key: Key, text: str) -> Claim | None:
+    def by_text(self, key: Key, text: str, h: int | None = None) -> Claim | None:
         pos = self._keys.find(key, text)
         return self.claims[pos] if pos is not None else None
 
-    def add(self, claim: Claim, key: Key) -> None:
+    def add(self, claim: Claim | Prepared, key: Key) -> None:
         self._by_id[claim.id] = len(self.claims)
         self._keys.add(len(self.claims), key)
-        self.claims.append(claim)
+        self.claims.append(claim.claim if isinstance(claim, Prepared) else claim)
 
     def replace(self, old: Claim, new: Claim, key: Key | None) -> None:
         pos = self._by_id[old.id]
@@ -185,17 +187,20 @@ class ListTarget:
 
 def merge_into(
     target: Target,
-    incoming: Iterable[Claim],
+    incoming: Iterable[Claim | Prepared],
     *,
     norm: Callable[[str], str] = normalize,
     out: Outcome | None = None,
 ) -> Outcome:
     """Merge ``incoming`` into ``target``, claim by claim (see the module docstring); the
-    outcome is filled as it goes (pass ``out`` to watch it, e.g. per input file)."""
+    outcome is filled as it goes (pass ``out`` to watch it, e.g. per input file). Claims may
+    come prepared for storing already (a big import into the SQLite store): one is decoded
+    only if it meets a stored record."""
     out = out if out is not None else Outcome([], [], [], [], [])
-    for claim in incoming:
-        old = target.by_id(claim.id)
+    for item in incoming:
+        old = target.by_id(item.id)
         if old is not None:
+            claim = item.claim if isinstance(item, Prepared) else item
             if claim == old:  # the common re-import case, without building anything
                 out.unchanged.append(old.id)
                 continue
@@ -207,18 +212,22 @@ def merge_into(
             target.replace(old, new, (norm(new.text), new.speaker.casefold()) if rekey else None)
             (out.changed if new.text != old.text else out.updated).append(new.id)
             continue
-        key = (norm(claim.text), claim.speaker.casefold())
-        old = target.by_text(key, claim.text)
+        if isinstance(item, Prepared):
+            key = (item.norm, item.speaker.casefold())
+            old = target.by_text(key, item.text, item.key)
+        else:
+            key = (norm(item.text), item.speaker.casefold())
+            old = target.by_text(key, item.text)
         if old is not None:
-            new = _combine(old, claim)
+            new = _combine(old, item.claim if isinstance(item, Prepared) else item)
             if new == old:
                 out.unchanged.append(old.id)
             else:
                 target.replace(old, new, None)
                 out.merged.append(old.id)
             continue
-        target.add(claim, key)
-        out.added.append(claim.id)
+        target.add(item, key)
+        out.added.append(item.id)
     return out
 
 

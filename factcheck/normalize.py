@@ -234,10 +234,21 @@ def terms_of(tokens: Iterable[str]) -> list[str]:
             out.append(TERM_PHRASES[t, words[i + 1]])
             i += 2
             continue
-        if t not in STOPWORDS and t != ",":
-            out.append(stem(DEMONYMS.get(t, t)))
+        term = _TERM_OF.get(t)
+        if term is None:
+            term = _STOP if t in STOPWORDS or t == "," else stem(DEMONYMS.get(t, t))
+            if len(_TERM_OF) >= 1 << 16:  # bounded, whatever the input
+                _TERM_OF.clear()
+            _TERM_OF[t] = term
+        if term is not _STOP:
+            out.append(term)
         i += 1
     return out
+
+
+# word -> its term (_STOP for a stop word): a million claims index every word of each
+_TERM_OF: dict[str, str] = {}
+_STOP = "\x00"  # in no token
 
 
 _CAPITALISED = re.compile(r"\b[^\W\d_][\w'\u2019.-]*")

@@ -545,28 +545,42 @@ def text_lines(stream: Input) -> Iterator[str]:
 
 def guarded(records: Iterator[Record], source: str) -> Iterator[Record]:
     """Turn a failure of the input itself into a final error record naming ``source``."""
-    import gzip
-
     try:
         yield from records
-    except LineTooLong as e:
-        yield Record(f"{source}:{e.number}", None, line_too_long())
-    except UnpackedTooLarge as e:
-        yield Record(
-            source,
-            None,
-            f"gzip input unpacks to more than {size_label(e.limit)}, the limit; {UNPACKED_HINT}",
-        )
-    except EOFError:
-        yield Record(source, None, "truncated gzip: the file ends before its end marker")
-    except (gzip.BadGzipFile, zlib.error) as e:
-        yield Record(source, None, f"corrupt gzip: {e}")
-    except UnicodeDecodeError as e:
-        yield Record(source, None, f"not UTF-8 text ({e.reason} at byte {e.start} of a block)")
-    except OSError as e:
-        yield Record(source, None, f"cannot read: {e.strerror or e}")
-    except RecursionError:
-        yield Record(source, None, "JSON nested too deeply to read")
+    except READ_FAILURES as e:
+        yield Record(*read_failure(e, source))
+
+
+# What reading an input can fail with (gzip.BadGzipFile is an OSError).
+READ_FAILURES = (
+    LineTooLong,
+    UnpackedTooLarge,
+    EOFError,
+    zlib.error,
+    UnicodeDecodeError,
+    OSError,
+    RecursionError,
+)
+
+
+def read_failure(e: BaseException, source: str) -> tuple[str, None, str]:
+    """The error record's fields for a failure of reading ``source`` (one of READ_FAILURES)."""
+    import gzip
+
+    if isinstance(e, LineTooLong):
+        return f"{source}:{e.number}", None, line_too_long()
+    if isinstance(e, UnpackedTooLarge):
+        limit = size_label(e.limit)
+        return source, None, f"gzip input unpacks to more than {limit}, the limit; {UNPACKED_HINT}"
+    if isinstance(e, EOFError):
+        return source, None, "truncated gzip: the file ends before its end marker"
+    if isinstance(e, (gzip.BadGzipFile, zlib.error)):
+        return source, None, f"corrupt gzip: {e}"
+    if isinstance(e, UnicodeDecodeError):
+        return source, None, f"not UTF-8 text ({e.reason} at byte {e.start} of a block)"
+    if isinstance(e, OSError):
+        return source, None, f"cannot read: {e.strerror or e}"
+    return source, None, "JSON nested too deeply to read"
 
 
 def stable_id(prefix: str, url: str | None, text: str) -> str:
@@ -599,7 +613,8 @@ class JsonValue(NamedTuple):
     value, ``("[]", i)`` for element ``i`` of a top-level array, ``(key, i)`` for element
     ``i`` of the array under ``key`` of a top-level object, and ``("{}", keys)`` for the rest
     of that object once its arrays under ``keys`` were handed out. ``syntax`` marks an error
-    of JSON syntax, after which a document cannot be read on.
+    of JSON syntax, after which a document cannot be read on. ``text``: a JSON Lines line
+    not decoded yet (``json_values(..., raw=True)``), for ``decode_line`` elsewhere.
     """
 
     line: int
@@ -607,9 +622,12 @@ class JsonValue(NamedTuple):
     error: str | None
     part: tuple[Any, ...] | None = None
     syntax: bool = False
+    text: str | None = None
 
 
-def json_values(lines: Input | LineSource, spine: tuple[str, ...] = ()) -> Iterator[JsonValue]:
+def json_values(
+    lines: Input | LineSource, spine: tuple[str, ...] = (), *, raw: bool = False
+) -> Iterator[JsonValue]:
     """The JSON values of a document, or of JSON Lines (one value per non-blank line).
 
     JSON Lines is chosen when the first non-blank line is a complete JSON value on its own (so
@@ -621,6 +639,9 @@ def json_values(lines: Input | LineSource, spine: tuple[str, ...] = ()) -> Itera
     (see JsonValue.part); other values are read whole, up to MAX_VALUE characters each. A bad
     value (an oversized integer, NaN, a lone surrogate, too deep) is an error for its part
     only, and reading goes on; a syntax error ends the document, naming line and column.
+
+    ``raw``: JSON Lines after the first line come undecoded (``JsonValue.text``), so another
+    process can decode them (``decode_line``): a big import spreads the work.
     """
     source = lines if isinstance(lines, LineSource) else LineSource(lines)
     decoder = Decoder()
@@ -639,11 +660,11 @@ def json_values(lines: Input | LineSource, spine: tuple[str, ...] = ()) -> Itera
         except JsonProblem as p:
             if not p.syntax:  # a complete value, but not a usable one: JSON Lines still
                 yield JsonValue(start, None, value_error(p))
-                yield from _each_line(source, decoder)
+                yield from _each_line(source, None if raw else decoder)
                 return
         else:
             yield JsonValue(start, value, None)
-            yield from _each_line(source, decoder)
+            yield from _each_line(source, None if raw else decoder)
             return
     yield from _document(source, first or "", start, decoder, spine)
 
@@ -703,8 +724,9 @@ def _second_value_parses(text: str, decoder: Decoder) -> bool:
     return True
 
 
-def _each_line(source: LineSource, decoder: Decoder) -> Iterator[JsonValue]:
-    """One value per non-blank line, each line's problem its own error."""
+def _each_line(source: LineSource, decoder: Decoder | None) -> Iterator[JsonValue]:
+    """One value per non-blank line, each line's problem its own error (no ``decoder``: each
+    line undecoded, see ``decode_line``)."""
     while True:
         source.skip_blank()
         try:
@@ -717,10 +739,18 @@ def _each_line(source: LineSource, decoder: Decoder) -> Iterator[JsonValue]:
             return
         if not line.strip():
             continue
-        try:
-            yield JsonValue(source.line, decoder.decode(line), None)
-        except JsonProblem as p:
-            yield JsonValue(source.line, None, value_error(p, line))
+        if decoder is None:
+            yield JsonValue(source.line, None, None, text=line)
+        else:
+            yield decode_line(decoder, source.line, line)
+
+
+def decode_line(decoder: Decoder, number: int, line: str) -> JsonValue:
+    """Line ``number`` of JSON Lines decoded, or the reason it cannot be."""
+    try:
+        return JsonValue(number, decoder.decode(line), None)
+    except JsonProblem as p:
+        return JsonValue(number, None, value_error(p, line))
 
 
 def value_error(p: JsonProblem, text: str | None = None, line: int | None = None) -> str:

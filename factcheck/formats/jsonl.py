@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TextIO
 
 from factcheck.errors import DatabaseError
-from factcheck.formats import Input, LineSource, Record, guarded, json_values
+from factcheck.formats import Input, JsonValue, LineSource, Record, guarded, json_values
 from factcheck.model import Claim
 from factcheck.safejson import dumps
 from factcheck.store import parse_claim
@@ -33,29 +33,34 @@ def read(
 
 def _read(lines: LineSource, source: str) -> Iterator[Record]:
     for item in json_values(lines, SPINE):
-        if item.error is not None:
-            yield Record(f"{source}:{item.line}", None, item.error)
-            continue
-        value = item.value
-        where = f"{source}:{item.line} " if item.line else f"{source}:"
-        part = item.part
-        if part is not None and part[0] != "{}":  # an element of a document's claims list
-            yield _record(value, f"{where}claims[{part[1]}]")
-            continue
-        if part is not None and "claims" in part[1]:  # the rest of a database document
-            if "text" in value:
-                yield Record(f"{where}claims", None, "a database file holds no 'text' field")
-            continue
-        if isinstance(value, dict) and "claims" in value and "text" not in value:
-            value = value["claims"]  # a database file
-            if not isinstance(value, list):
-                yield Record(f"{where}claims", None, "'claims' must be a list")
-                continue
-        if isinstance(value, list):  # a database file or a bare list of records
-            for i, record in enumerate(value):
-                yield _record(record, f"{where}claims[{i}]")
-        else:
-            yield _record(value, where.rstrip(": "))
+        yield from records_of(item, source)
+
+
+def records_of(item: JsonValue, source: str) -> Iterator[Record]:
+    """The records of one JSON value of the input (a line, a document's part)."""
+    if item.error is not None:
+        yield Record(f"{source}:{item.line}", None, item.error)
+        return
+    value = item.value
+    where = f"{source}:{item.line} " if item.line else f"{source}:"
+    part = item.part
+    if part is not None and part[0] != "{}":  # an element of a document's claims list
+        yield _record(value, f"{where}claims[{part[1]}]")
+        return
+    if part is not None and "claims" in part[1]:  # the rest of a database document
+        if "text" in value:
+            yield Record(f"{where}claims", None, "a database file holds no 'text' field")
+        return
+    if isinstance(value, dict) and "claims" in value and "text" not in value:
+        value = value["claims"]  # a database file
+        if not isinstance(value, list):
+            yield Record(f"{where}claims", None, "'claims' must be a list")
+            return
+    if isinstance(value, list):  # a database file or a bare list of records
+        for i, record in enumerate(value):
+            yield _record(record, f"{where}claims[{i}]")
+    else:
+        yield _record(value, where.rstrip(": "))
 
 
 def _record(value: object, where: str) -> Record:

@@ -307,3 +307,28 @@ class Encoded(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         return decode_claim(self.raw).to_dict()
+
+
+class Prepared(NamedTuple):
+    """A claim with what storing and indexing it takes, computed from the claim alone
+    (``index.prepare``; a big import computes it in worker processes, see
+    ``factcheck.prepare``). ``claim`` decodes the record from ``encoded`` only when a merge
+    needs it whole."""
+
+    id: str
+    text: str
+    speaker: str
+    norm: str  # normalize(text): the text of the merge key
+    key: int  # merge_key(norm, speaker)
+    encoded: str  # encode_claim: the stored JSON
+    text_terms: str
+    title_terms: str
+    superseded: int
+    status: str
+    date_lo: str | None
+    date_hi: str | None
+    tags: tuple[str, ...]
+
+    @property
+    def claim(self) -> Claim:
+        return decode_claim(self.encoded)

@@ -1,0 +1,153 @@
+"""Big JSON Lines imports spread over worker processes: read here, prepared there.
+
+Importing a million claims is mostly CPU spent per record, independent of every other record:
+decoding the line, validating it (``formats.jsonl.records_of``), normalising its text and
+computing its merge key, search terms and stored JSON (``index.prepare``). The main process
+keeps what must see records in order: it reads the lines (``formats.json_values(raw=True)``,
+so line numbers, the line length limit and the JSON Lines/document decision are the
+reader's own), merges and writes. Batches of lines go to worker processes and come back,
+prepared, in input order, with at most a few batches in flight (memory stays flat).
+
+Workers start only once an input proves big (``PARALLEL_AFTER`` values prepared here first),
+so a small import never starts a process; they ignore Ctrl-C (the main process stops them).
+Only the SQLite store takes prepared claims (``merge.merge_into`` accepts them).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import NamedTuple
+
+from factcheck.errors import InputError
+from factcheck.formats import (
+    READ_FAILURES,
+    Input,
+    JsonValue,
+    LineSource,
+    decode_line,
+    json_values,
+    read_failure,
+)
+from factcheck.formats.jsonl import SPINE, records_of
+from factcheck.index import prepare
+from factcheck.safejson import Decoder
+from factcheck.store.records import Prepared
+
+PARALLEL_AFTER = 20_000  # values prepared in-process before workers start
+BATCH = 1_000  # values a worker prepares at a time
+IN_FLIGHT = 3  # batches per worker sent ahead
+
+
+class Ready(NamedTuple):
+    """An input record prepared for the store, or the reason there is none (as
+    ``formats.Record``, with the claim prepared)."""
+
+    location: str
+    claim: Prepared | None
+    error: str | None
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use (the main process reads, merges and writes
+    meanwhile, mostly while the workers wait on it or it on them)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def read_prepared(
+    stream: Input, *, source: str, workers: int, verdicts: Mapping[str, str] | None = None
+) -> Iterator[Ready]:
+    """The records of a JSON Lines (or JSON) input, prepared, in order; ``workers`` processes
+    share the work once the input is big (0: all of it here). ``verdicts`` is accepted for
+    the readers' uniform signature only (``formats.jsonl.read``)."""
+    del verdicts
+    values = json_values(LineSource(stream), SPINE, raw=True)
+    pending: deque[Future[list[Ready]] | list[Ready]] = deque()
+    pool: ProcessPoolExecutor | None = None
+    batch: list[JsonValue] = []
+    failure: Ready | None = None
+    try:
+        try:
+            for n, value in enumerate(values):
+                if pool is None and (n < PARALLEL_AFTER or workers < 1):
+                    yield from prepared([value], source)
+                    continue
+                if pool is None:
+                    pool = _start(workers)
+                batch.append(value)
+                if len(batch) == BATCH:
+                    pending.append(pool.submit(prepared, batch, source))
+                    batch = []
+                    while len(pending) > workers * IN_FLIGHT:
+                        yield from _result(pending.popleft(), source)
+        except READ_FAILURES as e:
+            # after the records read before it, as the reader itself would have it
+            failure = Ready(*read_failure(e, source))
+        if batch:
+            pending.append(
+                prepared(batch, source) if pool is None else pool.submit(prepared, batch, source)
+            )
+        while pending:
+            yield from _result(pending.popleft(), source)
+        if failure is not None:
+            yield failure
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+_DECODER: Decoder | None = None
+
+
+def prepared(values: list[JsonValue], source: str) -> list[Ready]:
+    """The records of ``values``, prepared (in a worker process, or here)."""
+    global _DECODER
+    decoder = _DECODER = _DECODER or Decoder()
+    out: list[Ready] = []
+    for value in values:
+        if value.text is not None:
+            value = decode_line(decoder, value.line, value.text)
+        out.extend(
+            Ready(r.location, None if r.claim is None else prepare(r.claim), r.error)
+            for r in records_of(value, source)
+        )
+    return out
+
+
+def _start(workers: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    # fork where it is safe and at hand (Linux): a worker starts at once, and no script that
+    # imports us needs a ``__main__`` guard, as spawn (macOS, Windows) makes it re-import its
+    # main module. The workers only run ``prepared``: they never touch the parent's SQLite
+    # connection or a progress bar's thread.
+    fork = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init)
+
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+
+
+def _result(item: Future[list[Ready]] | list[Ready], source: str) -> list[Ready]:
+    if isinstance(item, list):
+        return item
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return item.result()
+    except BrokenProcessPool:
+        raise InputError(
+            "a worker process reading it stopped (out of memory?)",
+            source,
+            "try again with --jobs 0; nothing was written",
+        ) from None
