@@ -12,9 +12,12 @@ repository. The full run for both stores takes about 25 minutes on a loaded 2-co
 2 GB of disk and 3.5 GB of RAM at its peak (the JSON store's import and index build).
 
 Every command is a child process started by a small launcher that reports its wall time and
-peak RSS (``os.wait4``); short commands are timed ``--runs`` times (median) interleaved with
-the baseline ``python -c "import typer, rich, rapidfuzz"``, and their figures are also given
-as a ratio to that baseline measured in the same run (the machine is shared).
+peak RSS (``os.wait4``), and for commands that are not streamed the peak of the whole
+process tree's proportional set size (sampled every 0.1 s: an import's worker processes count
+too; the import's memory is the larger of the two); short commands are timed ``--runs``
+times (median) interleaved with the baseline ``python -c "import typer, rich, rapidfuzz"``,
+and their figures are also given as a ratio to that baseline measured in the same run (the
+machine is shared).
 
 Steps, for each store (``--store json|sqlite|both``):
 
@@ -327,6 +330,10 @@ class Run(NamedTuple):
     first_line: float = 0.0  # streamed runs: seconds to the first line of output
     lines: int = 0  # streamed runs: lines of output
     cpu: float = 0.0  # user + system CPU seconds of the child (wall time includes waiting)
+    # Peak memory of the command with the worker processes it starts (an import's), sampled
+    # every 0.1 s as the sum of their proportional set sizes (Pss): ru_maxrss is one
+    # process's. MiB; 0 for streamed runs and where /proc has no smaps_rollup.
+    tree: float = 0.0
 
 
 # Peak RSS needs care: Linux records a child's ru_maxrss including the memory of the process
@@ -363,12 +370,33 @@ if mode == "stream":
             head += chunk[: 4096 - len(head)]
     os.close(r)
     sys.stdout.buffer.write(head)
-_, status, usage = os.wait4(pid, 0)
+def tree_pss(root):
+    # proportional set size of the process and all its descendants: shared pages (a forked
+    # worker's) counted once, unlike a sum of RSS; 0 where /proc cannot tell
+    total, todo = 0, [str(root)]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += sum(int(ln.split()[1]) for ln in f if ln.startswith("Pss:"))
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo.extend(f.read().split())
+        except OSError:
+            pass
+    return total
+tree = 0
+while True:
+    done, status, usage = os.wait4(pid, os.WNOHANG if mode == "plain" else 0)
+    if done:
+        break
+    tree = max(tree, tree_pss(pid))
+    time.sleep(0.1)
 seconds = time.perf_counter() - start
 with open(report, "w") as f:
     cpu = usage.ru_utime + usage.ru_stime
     rc = os.waitstatus_to_exitcode(status)
-    f.write(f"{seconds} {usage.ru_maxrss} {rc} {first} {lines} {cpu}")
+    f.write(f"{seconds} {usage.ru_maxrss} {rc} {first} {lines} {cpu} {tree}")
 """
 
 
@@ -384,7 +412,7 @@ def run(cmd: Sequence[str], env: dict[str, str] | None = None, *, stream: bool =
         mode = "stream" if stream else "plain"
         launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, report.name, mode, *cmd]
         subprocess.run(launcher, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        seconds, maxrss, rc, first, lines, cpu = report.read().split()
+        seconds, maxrss, rc, first, lines, cpu, tree = report.read().split()
         out.seek(0)
         err.seek(0)
         return Run(
@@ -396,6 +424,7 @@ def run(cmd: Sequence[str], env: dict[str, str] | None = None, *, stream: bool =
             float(first),
             int(lines),
             float(cpu),
+            int(tree) / 1024,
         )
 
 
@@ -678,16 +707,19 @@ def bench_store(
     notes.append(f"{kind}: import path: {path}")
     if last_line(r.stdout or r.stderr):
         notes.append(f"{kind}: import said: {last_line(r.stdout or r.stderr)}")
+    # The memory of an import is its workers' too (SQLite: factcheck.prepare): the larger of
+    # the main process's peak RSS and the sampled peak of the whole tree's Pss.
+    memory = max(r.rss_mb, r.tree)
     if sqlite:
         target = f"<= {SQLITE_IMPORT_S:.0f} s, <= {SQLITE_IMPORT_MB:.0f} MB"
-        ok = r.rc == 0 and r.seconds <= SQLITE_IMPORT_S and r.rss_mb <= SQLITE_IMPORT_MB
+        ok = r.rc == 0 and r.seconds <= SQLITE_IMPORT_S and memory <= SQLITE_IMPORT_MB
     else:
         target = f"<= {IMPORT_TARGET_S:.0f} s"
         ok = r.rc == 0 and r.seconds <= IMPORT_TARGET_S
     step(
         "import",
-        f"{r.seconds:.1f} s ({r.cpu:.1f} s CPU)",
-        f"{r.rss_mb:,.0f} MB",
+        f"{r.seconds:.1f} s ({r.cpu:.1f} s CPU, with workers)",
+        f"{memory:,.0f} MB (main {r.rss_mb:,.0f})",
         target,
         status(ok),
     )

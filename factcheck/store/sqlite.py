@@ -249,6 +249,9 @@ class SqliteTarget:
 
     def finish(self) -> None:
         self._flush()
+        # What is left (FTS, the indexes made at the end) sorts on SORT_THREADS threads, each
+        # with its own buffer: half the page cache keeps the peak where one thread had it.
+        self.conn.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB // SORT_THREADS}")
         self.writer.finish()
 
 
@@ -334,7 +337,7 @@ def _new_store(path: Path, keep: Callable[[], bool]) -> Iterator[SqliteTarget]:
             conn.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
             conn.execute("PRAGMA temp_store = FILE")
             # Sorting for the indexes made at the end on two threads: at a million claims
-            # the tag indexes take 5.7 s instead of 7.9 s.
+            # the tag indexes take 4.6 s instead of 7.4 s (at the same peak memory, see finish).
             conn.execute(f"PRAGMA threads = {SORT_THREADS}")
             conn.execute("BEGIN IMMEDIATE")
             target = SqliteTarget(conn, path)
