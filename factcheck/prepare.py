@@ -134,8 +134,21 @@ def _start(workers: int) -> ProcessPoolExecutor:
 
 def _worker_init() -> None:
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    # A main process killed outright (kill -9) cannot stop its workers, and a forked worker
+    # waiting for work would wait for ever (its siblings hold the queue's other end open):
+    # each one ends itself once its parent is gone.
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _result(item: Future[list[Ready]] | list[Ready], source: str) -> list[Ready]:

@@ -137,3 +137,40 @@ def test_a_small_input_starts_no_process(tmp_path: Path, monkeypatch: pytest.Mon
     path = write(tmp_path / "in.jsonl", mixed_lines())
     report = import_files(tmp_path / "db.sqlite", [str(path)], skip_bad=True, jobs=2)
     assert report["added"] == 26
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+def test_workers_end_when_the_import_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the main process: its workers notice and end (a forked worker waiting for
+    work would otherwise wait for ever), and a first import leaves no database."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    big = tmp_path / "big.jsonl"
+    big.write_text("".join(json.dumps(record(n)) + "\n" for n in range(120_000)), "utf-8")
+    db = tmp_path / "db.sqlite"
+    cmd = [sys.executable, "-m", "factcheck", "import", str(big), "--db", str(db), "--jobs", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def children() -> list[int]:
+        try:
+            text = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(p) for p in text.split()]
+
+    deadline = time.monotonic() + 60
+    while len(workers := children()) < 2 and proc.poll() is None:
+        assert time.monotonic() < deadline, "no workers started"
+        time.sleep(0.05)
+    assert proc.poll() is None, "the import ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{w}").exists() for w in workers):
+        assert time.monotonic() < deadline, "a worker outlived its killed parent"
+        time.sleep(0.1)
+    assert not db.exists()
