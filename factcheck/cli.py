@@ -1128,6 +1128,7 @@ def import_(
             skip_bad=skip_bad,
             dry_run=dry_run,
             jobs=jobs,
+            ids=as_json,  # the summary line needs only the counts
             on_skip=lambda where, why: env.say(
                 f"factcheck: skipped {sanitized(where)}: {sanitized(why)}"
             ),

@@ -176,6 +176,7 @@ def import_inputs(
     progress: Callable[[int, int | None], None] | None = None,
     now: Callable[[], str] | None = None,
     jobs: int | None = None,
+    ids: bool = True,
 ) -> dict[str, Any]:
     """Import ``inputs`` into the database at ``target`` (created if missing); a report.
 
@@ -187,14 +188,15 @@ def import_inputs(
     records read every 10,000, and ``progress(n, n)`` once reading is done. Inputs with an
     ``origin`` (URLs, API queries) are remembered with their counts, fetched at ``now()``.
     A big JSON Lines input into a SQLite store is read by ``jobs`` worker processes (default
-    one per CPU, 0 for none; see ``factcheck.prepare``).
+    one per CPU, 0 for none; see ``factcheck.prepare``). ``ids=False``: the report's lists of
+    ids stay empty (its counts are all a summary needs; a million ids are 70 MB).
     """
     from factcheck.store import kind_of, writing
 
     skipped: list[dict[str, str]] = []
     read = 0
     existed = target.exists()
-    outcome = Outcome([], [], [], [], [])
+    outcome = Outcome(keep_ids=ids)
     per_input: list[dict[str, Any]] = []
 
     def tally(item: Input, start: dict[str, int], count: int) -> None:
@@ -203,7 +205,9 @@ def import_inputs(
 
     def good(store: WriteTarget) -> Iterator[Claim | Prepared]:
         nonlocal read
-        seen: set[str] = set()  # ids read so far (the same strings the report keeps)
+        # Ids read so far, to catch one that comes again with another text. A store empty
+        # when the write began holds nothing else, so finding the id there says as much.
+        seen: set[str] | None = None if store.fresh else set()
         for item in inputs:
             start, count = outcome.counts, 0
             records: Iterator[Record | Ready]
@@ -220,7 +224,7 @@ def import_inputs(
                 error = record.error
                 claim = record.claim
                 if claim is not None and error is None:
-                    if claim.id in seen:
+                    if seen is None or claim.id in seen:
                         # Twice in the input: with another text the second would silently
                         # replace the first (the store holds the first by now).
                         stored = store.by_id(claim.id)
@@ -228,7 +232,8 @@ def import_inputs(
                             error = (
                                 f"duplicate id {claim.id!r} with another text earlier in the input"
                             )
-                    seen.add(claim.id)
+                    if seen is not None:
+                        seen.add(claim.id)
                 if error is not None:
                     if not skip_bad:
                         raise InputError(

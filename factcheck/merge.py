@@ -36,33 +36,55 @@ from factcheck.normalize import normalize
 from factcheck.store.records import Prepared
 from factcheck.verdicts import DISPUTE_TEXT, UNKNOWN_CHECKER
 
+KINDS = ("added", "merged", "changed", "updated", "unchanged")
 
-class Outcome(NamedTuple):
-    """What happened to each incoming claim (the ids it ended as).
+
+class Outcome:
+    """What happened to each incoming claim: for each kind, the ids it ended as.
 
     ``updated`` holds ids whose record changed in something other than its text; the other
-    kinds are ``added``, ``merged``, ``changed`` and ``unchanged``.
+    kinds are ``added``, ``merged``, ``changed`` and ``unchanged``. With ``keep_ids=False``
+    only how many of each are kept (an import reported by its counts: a million ids are
+    70 MB), and the lists stay empty.
     """
 
-    added: list[str]
-    merged: list[str]
-    changed: list[str]
-    updated: list[str]
-    unchanged: list[str]
+    def __init__(self, *, keep_ids: bool = True) -> None:
+        self.keep_ids = keep_ids
+        self._counts = dict.fromkeys(KINDS, 0)
+        self._ids: dict[str, list[str]] = {k: [] for k in KINDS}
+
+    def note(self, kind: str, claim_id: str) -> None:
+        self._counts[kind] += 1
+        if self.keep_ids:
+            self._ids[kind].append(claim_id)
+
+    @property
+    def added(self) -> list[str]:
+        return self._ids["added"]
+
+    @property
+    def merged(self) -> list[str]:
+        return self._ids["merged"]
+
+    @property
+    def changed(self) -> list[str]:
+        return self._ids["changed"]
+
+    @property
+    def updated(self) -> list[str]:
+        return self._ids["updated"]
+
+    @property
+    def unchanged(self) -> list[str]:
+        return self._ids["unchanged"]
 
     @property
     def counts(self) -> dict[str, int]:
-        return {
-            "added": len(self.added),
-            "merged": len(self.merged),
-            "changed": len(self.changed),
-            "updated": len(self.updated),
-            "unchanged": len(self.unchanged),
-        }
+        return dict(self._counts)
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.added or self.merged or self.changed or self.updated)
+        return any(self._counts[k] for k in KINDS if k != "unchanged")
 
 
 class MergeResult(NamedTuple):
@@ -77,7 +99,7 @@ class MergeResult(NamedTuple):
 
     @property
     def counts(self) -> dict[str, int]:
-        return Outcome(*self[1:]).counts
+        return {k: len(ids) for k, ids in zip(KINDS, self[1:], strict=True)}
 
 
 Key = tuple[str, str]  # (normalised text, case-folded speaker)
@@ -196,21 +218,21 @@ def merge_into(
     outcome is filled as it goes (pass ``out`` to watch it, e.g. per input file). Claims may
     come prepared for storing already (a big import into the SQLite store): one is decoded
     only if it meets a stored record."""
-    out = out if out is not None else Outcome([], [], [], [], [])
+    out = out if out is not None else Outcome()
     for item in incoming:
         old = target.by_id(item.id)
         if old is not None:
             claim = item.claim if isinstance(item, Prepared) else item
             if claim == old:  # the common re-import case, without building anything
-                out.unchanged.append(old.id)
+                out.note("unchanged", old.id)
                 continue
             new = _update(old, claim)
             if new == old:
-                out.unchanged.append(old.id)
+                out.note("unchanged", old.id)
                 continue
             rekey = new.text != old.text or new.speaker.casefold() != old.speaker.casefold()
             target.replace(old, new, (norm(new.text), new.speaker.casefold()) if rekey else None)
-            (out.changed if new.text != old.text else out.updated).append(new.id)
+            out.note("changed" if new.text != old.text else "updated", new.id)
             continue
         if isinstance(item, Prepared):
             key = (item.norm, item.speaker.casefold())
@@ -221,13 +243,13 @@ def merge_into(
         if old is not None:
             new = _combine(old, item.claim if isinstance(item, Prepared) else item)
             if new == old:
-                out.unchanged.append(old.id)
+                out.note("unchanged", old.id)
             else:
                 target.replace(old, new, None)
-                out.merged.append(old.id)
+                out.note("merged", old.id)
             continue
         target.add(item, key)
-        out.added.append(item.id)
+        out.note("added", item.id)
     return out
 
 
@@ -240,7 +262,7 @@ def merge(
     target = ListTarget(existing.claims, norm)
     out = merge_into(target, incoming, norm=norm)
     database = Database(tuple(target.claims), existing.speakers, existing.version, existing.path)
-    return MergeResult(database, *out)
+    return MergeResult(database, out.added, out.merged, out.changed, out.updated, out.unchanged)
 
 
 def _union(first: tuple[T, ...], second: tuple[T, ...]) -> tuple[T, ...]:

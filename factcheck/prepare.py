@@ -20,7 +20,7 @@ import sys
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from factcheck.errors import InputError
 from factcheck.formats import (
@@ -37,9 +37,9 @@ from factcheck.index import prepare
 from factcheck.safejson import Decoder
 from factcheck.store.records import Prepared
 
-PARALLEL_AFTER = 20_000  # values prepared in-process before workers start
-BATCH = 1_000  # values a worker prepares at a time
-IN_FLIGHT = 3  # batches per worker sent ahead
+PARALLEL_AFTER = 10_000  # values prepared in-process before workers start
+BATCH = 2_500  # values a worker prepares at a time
+IN_FLIGHT = 2  # batches per worker sent ahead
 
 
 class Ready(NamedTuple):
@@ -68,7 +68,7 @@ def read_prepared(
     the readers' uniform signature only (``formats.jsonl.read``)."""
     del verdicts
     values = json_values(LineSource(stream), SPINE, raw=True)
-    pending: deque[Future[list[Ready]] | list[Ready]] = deque()
+    pending: deque[Future[list[Wire]] | list[Ready]] = deque()
     pool: ProcessPoolExecutor | None = None
     batch: list[JsonValue] = []
     failure: Ready | None = None
@@ -82,7 +82,7 @@ def read_prepared(
                     pool = _start(workers)
                 batch.append(value)
                 if len(batch) == BATCH:
-                    pending.append(pool.submit(prepared, batch, source))
+                    pending.append(pool.submit(_wired, batch, source))
                     batch = []
                     while len(pending) > workers * IN_FLIGHT:
                         yield from _result(pending.popleft(), source)
@@ -91,7 +91,7 @@ def read_prepared(
             failure = Ready(*read_failure(e, source))
         if batch:
             pending.append(
-                prepared(batch, source) if pool is None else pool.submit(prepared, batch, source)
+                prepared(batch, source) if pool is None else pool.submit(_wired, batch, source)
             )
         while pending:
             yield from _result(pending.popleft(), source)
@@ -120,12 +120,34 @@ def prepared(values: list[JsonValue], source: str) -> list[Ready]:
     return out
 
 
+# A prepared record as it crosses between processes: (location, error, *Prepared's fields),
+# or (location, error). Plain tuples: named ones cost 22 us a record to pickle and unpickle,
+# these 6 (a million records: 16 s of CPU).
+Wire = tuple[Any, ...]
+
+
+def _wired(values: list[JsonValue], source: str) -> list[Wire]:
+    """``prepared`` in a worker process, in the form sent back."""
+    return [
+        (r.location, r.error) if r.claim is None else (r.location, r.error, *r.claim)
+        for r in prepared(values, source)
+    ]
+
+
+def _unwired(rows: list[Wire]) -> list[Ready]:
+    return [
+        # tuple.__new__: Prepared._make would check the length again, 4x slower
+        Ready(row[0], tuple.__new__(Prepared, row[2:]) if len(row) > 2 else None, row[1])
+        for row in rows
+    ]
+
+
 def _start(workers: int) -> ProcessPoolExecutor:
     import multiprocessing
 
     # fork where it is safe and at hand (Linux): a worker starts at once, and no script that
     # imports us needs a ``__main__`` guard, as spawn (macOS, Windows) makes it re-import its
-    # main module. The workers only run ``prepared``: they never touch the parent's SQLite
+    # main module. The workers only run ``_wired``: they never touch the parent's SQLite
     # connection or a progress bar's thread.
     fork = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if fork else "spawn")
@@ -151,13 +173,13 @@ def _end_with(parent: int) -> None:
     os._exit(1)
 
 
-def _result(item: Future[list[Ready]] | list[Ready], source: str) -> list[Ready]:
+def _result(item: Future[list[Wire]] | list[Ready], source: str) -> list[Ready]:
     if isinstance(item, list):
         return item
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return item.result()
+        return _unwired(item.result())
     except BrokenProcessPool:
         raise InputError(
             "a worker process reading it stopped (out of memory?)",

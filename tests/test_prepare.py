@@ -174,3 +174,15 @@ def test_workers_end_when_the_import_is_killed(tmp_path: Path) -> None:
         assert time.monotonic() < deadline, "a worker outlived its killed parent"
         time.sleep(0.1)
     assert not db.exists()
+
+
+def test_a_report_without_ids_keeps_the_counts(tmp_path: Path) -> None:
+    """`import` without --json asks for no ids (a million of them are 70 MB)."""
+    path = write(tmp_path / "in.jsonl", mixed_lines())
+    full = import_files(tmp_path / "a.sqlite", [str(path)], skip_bad=True, jobs=2)
+    counted = import_files(tmp_path / "b.sqlite", [str(path)], skip_bad=True, jobs=2, ids=False)
+    assert {k: v for k, v in counted.items() if k not in ("database", "ids")} == {
+        k: v for k, v in full.items() if k not in ("database", "ids")
+    }
+    assert len(full["ids"]["added"]) == full["added"] == 26
+    assert counted["ids"] == {"added": [], "merged": [], "changed": [], "updated": []}

@@ -79,6 +79,9 @@ class WriteTarget(Protocol):
     def replace(self, old: Claim, new: Claim, key: tuple[str, str] | None) -> None: ...
     def has_id(self, claim_id: str) -> bool: ...
 
+    # The store was empty when the write began: everything in it came from this write.
+    fresh: bool
+
     def remember(self, origin: Origin) -> None:
         """Note where claims were imported from (replacing the earlier note of it)."""
         ...
@@ -96,6 +99,7 @@ def _json_target(db: Database) -> Any:
         def __init__(self, db: Database) -> None:
             super().__init__(db.claims)
             self.origins = {o.key: o for o in db.origins}
+            self.fresh = not db.claims
 
         @property
         def count(self) -> int:

@@ -162,9 +162,9 @@ class SqliteTarget:
         self._last_key: tuple[Key, int] | None = None
         # A store empty when the write began holds only what it added: a lookup of an id or
         # a merge key whose bit is clear needs no query (most of them, in a first import).
-        first = not self.writer.count
-        self._ids = bytearray(_BITS >> 3) if first else None
-        self._keys = bytearray(_BITS >> 3) if first else None
+        self.fresh = not self.writer.count
+        self._ids = bytearray(_BITS >> 3) if self.fresh else None
+        self._keys = bytearray(_BITS >> 3) if self.fresh else None
 
     def _flush(self) -> None:
         self.writer.flush()
