@@ -42,7 +42,9 @@ _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|(?<=s)'(?!\w)")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DIGIT = re.compile(r"\d")
-_ACRONYM_HINT = re.compile(r"[^\W\d_]\.[^\W\d_]\.")  # cheap test before _ACRONYM
+# Cheap test before _ACRONYM: a dot, a letter, a dot (a pattern that starts with a literal is
+# scanned for it at C speed: 0.3 us a text where "letter, dot, letter, dot" took 3.5).
+_ACRONYM_HINT = re.compile(r"\.[^\W\d_]\.")
 _GROUP_HINT = re.compile(r"\d[, ]\d{3}")  # cheap test before _GROUPED
 _NUMBER_WORDS = frozenset({*UNITS, *SCALES, "hundred"})
 _MERGE_TRIGGERS = _NUMBER_WORDS | frozenset(SUFFIX_SCALES)
@@ -150,6 +152,8 @@ def normalize(text: str) -> str:
     # Only a number word, a scale or a suffix makes anything merge (digits alone never do).
     if not _MERGE_TRIGGERS.isdisjoint(tokens):
         tokens = _merge_number_words(tokens)
+    elif not digits:
+        return " ".join(tokens)  # no figure: nothing below applies (most texts)
     out: list[str] = []
     for tok in tokens:
         # Two figures that were apart ("5, 100") must stay apart when normalised again,
