@@ -1082,3 +1082,28 @@ def test_fact_check_titles_are_kept_as_source_names() -> None:
     (row,) = reader("csv")(io.StringIO(rows), source="t.csv")
     assert row.claim is not None
     assert row.claim.sources[0].name == "Is It Real?"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "bc", "\n", "\r", "\r\n", " ", "\u2028", "é"]), max_size=40),
+    st.integers(1, 7),
+)
+def test_lines_end_where_open_newline_empty_ends_them(parts: list[str], chunk: int) -> None:
+    """LineSource splits as ``open(newline="")`` does (``\\n``, ``\\r\\n``, a bare ``\\r``),
+    whatever the chunk size, with or without a ``\\r`` anywhere (it has a fast path for
+    text without one)."""
+    import factcheck.formats as formats
+
+    text = "".join(parts)
+    saved = formats.CHUNK
+    formats.CHUNK = chunk
+    try:
+        source = formats.LineSource([text])
+        lines = []
+        while line := source.readline():
+            lines.append(line)
+    finally:
+        formats.CHUNK = saved
+    assert lines == io.StringIO(text, newline="").readlines()
+    assert source.line == len(lines)

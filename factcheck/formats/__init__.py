@@ -399,6 +399,7 @@ class LineSource:
         self._pos = 0
         self._eof = False
         self.line = 0
+        self._cr = False  # the buffer holds a "\r": lines may end in it (else only in "\n")
 
     def _fill(self) -> bool:
         """Read more into the buffer, dropping what is consumed; False at the end.
@@ -413,6 +414,7 @@ class LineSource:
             return False
         self._buf = self._buf[self._pos :] + got
         self._pos = 0
+        self._cr = "\r" in self._buf
         return True
 
     def _line_end(self, start: int) -> int | None:
@@ -420,6 +422,11 @@ class LineSource:
 
         ``start`` is where to search from (what was searched before holds no line end)."""
         buf = self._buf
+        if not self._cr:  # the common case: str.find, not a regex (a million lines: 2 s)
+            end = buf.find("\n", start)
+            if end >= 0:
+                return end + 1
+            return len(buf) if self._eof and len(buf) > self._pos else None
         m = _EOL.search(buf, start)
         if m is None:
             return len(buf) if self._eof and len(buf) > self._pos else None
