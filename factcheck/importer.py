@@ -58,7 +58,7 @@ def read_input(
     verdicts: Mapping[str, str] | None = None,
 ) -> Iterator[Record]:
     """The records of one input, in order."""
-    return _read(item, fmt, mapping, verdicts, lambda kind: reader(kind))
+    return _read(item, fmt, mapping, verdicts, reader)
 
 
 def read_prepared(
