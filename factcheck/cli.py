@@ -1058,7 +1058,7 @@ def import_(
             "-j",
             min=0,
             help="Worker processes reading a big JSONL input into a SQLite database "
-            "(default: one per CPU; 0: none).",
+            "(default: one per CPU, at most 4; 0: none).",
         ),
     ] = None,
     as_json: JsonOption = False,

@@ -188,8 +188,8 @@ def import_inputs(
     records read every 10,000, and ``progress(n, n)`` once reading is done. Inputs with an
     ``origin`` (URLs, API queries) are remembered with their counts, fetched at ``now()``.
     A big JSON Lines input into a SQLite store is read by ``jobs`` worker processes (default
-    one per CPU, 0 for none; see ``factcheck.prepare``). ``ids=False``: the report's lists of
-    ids stay empty (its counts are all a summary needs; a million ids are 70 MB).
+    one per CPU up to 4, 0 for none; see ``factcheck.prepare``). ``ids=False``: the report's
+    lists of ids stay empty (its counts are all a summary needs; a million ids are 70 MB).
     """
     from factcheck.store import kind_of, writing
 

@@ -186,3 +186,13 @@ def test_a_report_without_ids_keeps_the_counts(tmp_path: Path) -> None:
     }
     assert len(full["ids"]["added"]) == full["added"] == 26
     assert counted["ids"] == {"added": [], "merged": [], "changed": [], "updated": []}
+
+
+def test_the_default_is_one_worker_per_cpu_up_to_four(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for cpus, workers in ((1, 1), (2, 2), (32, 4)):
+        monkeypatch.setattr(
+            os, "sched_getaffinity", lambda _pid, n=cpus: set(range(n)), raising=False
+        )
+        assert prepare.default_workers() == workers
