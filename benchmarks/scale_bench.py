@@ -385,14 +385,20 @@ def tree_pss(root):
         except OSError:
             pass
     return total
-tree = 0
-while True:
-    done, status, usage = os.wait4(pid, os.WNOHANG if mode == "plain" else 0)
-    if done:
-        break
-    tree = max(tree, tree_pss(pid))
-    time.sleep(0.1)
+# Sampled in a thread: the wait itself must block, or the wall time would come in steps of
+# the sampling interval (a 70 ms command read as 100 ms).
+import threading
+peak, stop = [0], threading.Event()
+def sample():
+    while not stop.wait(0.1):
+        peak[0] = max(peak[0], tree_pss(pid))
+sampler = threading.Thread(target=sample, daemon=True)
+if mode == "plain":
+    sampler.start()
+_, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
+stop.set()
+tree = peak[0]
 with open(report, "w") as f:
     cpu = usage.ru_utime + usage.ru_stime
     rc = os.waitstatus_to_exitcode(status)
