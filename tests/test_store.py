@@ -124,3 +124,30 @@ def test_load_write_round_trip(pairs: list[tuple[str, str]]) -> None:
         write_database(Database(claims), path)
         assert load_database(path).claims == claims
         assert json.loads(path.read_text(encoding="utf-8"))["version"] == 1
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_the_write_lock_is_released_even_if_a_forked_child_lives_on(tmp_path: Path) -> None:
+    """A big import forks worker processes while it holds the lock; they share its open lock
+    file, so leaving the lock must release it, not just close the writer's copy."""
+    import fcntl
+    import os
+    import signal
+
+    from factcheck.store.files import locked
+
+    db = tmp_path / "db.sqlite"
+    with locked(db):
+        child = os.fork()
+        if child == 0:  # a worker that outlives the write a little
+            signal.pause()
+            os._exit(0)
+    try:
+        fd = os.open(f"{db}.lock", os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if still held
+        finally:
+            os.close(fd)
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)

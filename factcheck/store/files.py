@@ -293,6 +293,11 @@ def locked(
             if on_wait:
                 on_wait()
             fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        try:
+            yield
+        finally:
+            # Released outright: a worker process forked meanwhile (a big import's) shares
+            # this open file, and closing only our copy would leave the lock held by its.
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
