@@ -304,10 +304,10 @@ def report(
         "skipped": skipped,
         "claims": claims,
         "ids": {
-            "added": result.added,
-            "merged": result.merged,
-            "changed": result.changed,
-            "updated": result.updated,
+            "added": result.ids["added"],
+            "merged": result.ids["merged"],
+            "changed": result.ids["changed"],
+            "updated": result.ids["updated"],
         },
     }
 
@@ -364,7 +364,8 @@ def add_claim(
         }
         claim = parse_claim(raw, "new claim")
         result = merge_into(store, [claim])
-        stored_id = (result.added or result.merged or result.unchanged or [claim.id])[0]
-        outcome = "added" if result.added else "merged into"
+        ids = result.ids
+        stored_id = (ids["added"] or ids["merged"] or ids["unchanged"] or [claim.id])[0]
+        outcome = "added" if ids["added"] else "merged into"
         stored = store.by_id(stored_id)
     return (stored if stored is not None else claim), outcome

@@ -424,46 +424,28 @@ class Index:
 
     # --- browsing through SQL -------------------------------------------------------------
 
-    def select(
-        self,
-        *,
-        status: Status | None = None,
-        speaker: str | None = None,
-        tag: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        rowids: Iterable[int] | None = None,
-        order: str = "rowid",
-    ) -> Iterator[Claim]:
-        """Claims passing the filters, streamed in ``order`` (an SQL ORDER BY of our own):
+    def select(self, **where: Any) -> Iterator[Claim]:
+        """Claims passing the filters (``status``, ``speaker``, ``tag``, ``since``, ``until``,
+        ``rowids``; see ``_selected``), streamed in ``order`` (an SQL ORDER BY of our own):
         every filter uses an index, so the first record comes at once at any size."""
-        for (raw,) in self._selected(status, speaker, tag, since, until, rowids, order):
+        for (raw,) in self._selected(**where):
             yield decode_claim(raw)
 
-    def select_encoded(
-        self,
-        *,
-        status: Status | None = None,
-        speaker: str | None = None,
-        tag: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        rowids: Iterable[int] | None = None,
-        order: str = "rowid",
-    ) -> Iterator[Encoded]:
+    def select_encoded(self, **where: Any) -> Iterator[Encoded]:
         """``select``, each claim as the JSON the store holds (for a listing in JSON)."""
-        for (raw,) in self._selected(status, speaker, tag, since, until, rowids, order):
+        for (raw,) in self._selected(**where):
             yield Encoded(raw)
 
     def _selected(
         self,
-        status: Status | None,
-        speaker: str | None,
-        tag: str | None,
-        since: str | None,
-        until: str | None,
-        rowids: Iterable[int] | None,
-        order: str,
+        *,
+        status: Status | None = None,
+        speaker: str | None = None,
+        tag: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        rowids: Iterable[int] | None = None,
+        order: str = "rowid",
     ) -> sqlite3.Cursor:
         where, args = ["1"], list[Any]()
         if status is not None:

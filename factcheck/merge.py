@@ -33,7 +33,7 @@ from typing import NamedTuple, Protocol, TypeVar
 
 from factcheck.model import Claim, Database, Dispute, Source, Status
 from factcheck.normalize import normalize
-from factcheck.store.records import Prepared
+from factcheck.store.records import Prepared, claim_of
 from factcheck.verdicts import DISPUTE_TEXT, UNKNOWN_CHECKER
 
 KINDS = ("added", "merged", "changed", "updated", "unchanged")
@@ -51,32 +51,12 @@ class Outcome:
     def __init__(self, *, keep_ids: bool = True) -> None:
         self.keep_ids = keep_ids
         self._counts = dict.fromkeys(KINDS, 0)
-        self._ids: dict[str, list[str]] = {k: [] for k in KINDS}
+        self.ids: dict[str, list[str]] = {k: [] for k in KINDS}  # by kind
 
     def note(self, kind: str, claim_id: str) -> None:
         self._counts[kind] += 1
         if self.keep_ids:
-            self._ids[kind].append(claim_id)
-
-    @property
-    def added(self) -> list[str]:
-        return self._ids["added"]
-
-    @property
-    def merged(self) -> list[str]:
-        return self._ids["merged"]
-
-    @property
-    def changed(self) -> list[str]:
-        return self._ids["changed"]
-
-    @property
-    def updated(self) -> list[str]:
-        return self._ids["updated"]
-
-    @property
-    def unchanged(self) -> list[str]:
-        return self._ids["unchanged"]
+            self.ids[kind].append(claim_id)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -194,7 +174,7 @@ class ListTarget:
     def add(self, claim: Claim | Prepared, key: Key) -> None:
         self._by_id[claim.id] = len(self.claims)
         self._keys.add(len(self.claims), key)
-        self.claims.append(claim.claim if isinstance(claim, Prepared) else claim)
+        self.claims.append(claim_of(claim))
 
     def replace(self, old: Claim, new: Claim, key: Key | None) -> None:
         pos = self._by_id[old.id]
@@ -222,7 +202,7 @@ def merge_into(
     for item in incoming:
         old = target.by_id(item.id)
         if old is not None:
-            claim = item.claim if isinstance(item, Prepared) else item
+            claim = claim_of(item)
             if claim == old:  # the common re-import case, without building anything
                 out.note("unchanged", old.id)
                 continue
@@ -241,7 +221,7 @@ def merge_into(
             key = (norm(item.text), item.speaker.casefold())
             old = target.by_text(key, item.text)
         if old is not None:
-            new = _combine(old, item.claim if isinstance(item, Prepared) else item)
+            new = _combine(old, claim_of(item))
             if new == old:
                 out.note("unchanged", old.id)
             else:
@@ -262,7 +242,7 @@ def merge(
     target = ListTarget(existing.claims, norm)
     out = merge_into(target, incoming, norm=norm)
     database = Database(tuple(target.claims), existing.speakers, existing.version, existing.path)
-    return MergeResult(database, out.added, out.merged, out.changed, out.updated, out.unchanged)
+    return MergeResult(database, *(out.ids[k] for k in KINDS))
 
 
 def _union(first: tuple[T, ...], second: tuple[T, ...]) -> tuple[T, ...]:

@@ -332,3 +332,8 @@ class Prepared(NamedTuple):
     @property
     def claim(self) -> Claim:
         return decode_claim(self.encoded)
+
+
+def claim_of(item: Claim | Prepared) -> Claim:
+    """The claim itself, decoded if it came prepared."""
+    return item.claim if isinstance(item, Prepared) else item

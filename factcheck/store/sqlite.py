@@ -40,7 +40,7 @@ from factcheck.model import SCHEMA_VERSION, Claim, Origin, Problem, Speaker
 from factcheck.normalize import normalize
 from factcheck.speakers import Speakers
 from factcheck.store.files import fsync_directory, locked, real_path
-from factcheck.store.records import Prepared
+from factcheck.store.records import Prepared, claim_of
 
 STORE_SCHEMA = 1  # of the file's tables; a newer file is refused, an older one upgraded
 ORIGINS = """CREATE TABLE IF NOT EXISTS origins(kind TEXT NOT NULL, location TEXT NOT NULL,
@@ -174,7 +174,7 @@ class SqliteTarget:
     def by_id(self, claim_id: str) -> Claim | None:
         pending = self._new_ids.get(claim_id)
         if pending is not None:
-            return pending.claim if isinstance(pending, Prepared) else pending
+            return claim_of(pending)
         if self._ids is not None and not _has(self._ids, hash(claim_id)):
             return None
         found = self.index.lookup(claim_id)
@@ -183,7 +183,7 @@ class SqliteTarget:
     def by_text(self, key: Key, text: str, h: int | None = None) -> Claim | None:
         pending = self._new_keys.get(key)
         if pending is not None:
-            return pending.claim if isinstance(pending, Prepared) else pending
+            return claim_of(pending)
         if h is None:
             from factcheck.index import merge_key
 
