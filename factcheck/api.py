@@ -224,7 +224,10 @@ class Session:
                 self.warn("the semantic extra is not installed; matching by words only")
             return None
         if dense is None:
-            message = "the claim vectors were made by another model; run: factcheck embed"
+            message = (
+                "the claim vectors were made by another model or factcheck version;"
+                " run: factcheck embed"
+            )
             if self.semantic:
                 raise InputError(f"{self.path}: {message}")
             if self.warn:

@@ -439,7 +439,7 @@ class Matcher:
 _WEIGHTS = (-5.743, 2.530, 0.963, 0.677, 2.156, 8.849, -1.561)
 # The same with the cosine as a seventh input, fitted the same way with
 # ``python benchmarks/realdata.py --fit --semantic`` (fused candidates, the shared model).
-_SEMANTIC_WEIGHTS = (-5.787, 2.067, -0.347, 0.500, 0.643, 6.170, -0.709, 4.336, 4.413)
+_SEMANTIC_WEIGHTS = (-5.740, 2.098, -0.303, 0.390, 0.601, 5.906, -0.768, 4.254, 4.920)
 
 
 # A record of the speaker a query names as its claimant ("Moscow denied ...") comes first when

@@ -13,6 +13,13 @@ CREATE TABLE IF NOT EXISTS claim_vectors(id TEXT PRIMARY KEY, key INTEGER NOT NU
 """
 
 
+# How a claim's vector is made (``dense.wordings``), stored beside the model id: vectors made
+# another way are replaced by ``embed`` and never searched. Databases embedded before the
+# recipe was recorded have none and read as LEGACY_RECIPE.
+RECIPE = "mean of text and fact-check headlines"
+LEGACY_RECIPE = "text and source names joined"
+
+
 def content_key(text_terms: str, title_terms: str) -> int:
     """A signed 64-bit hash of what the index holds for a claim (fits an SQLite INTEGER)."""
     import hashlib  # only where there are vectors: a plain search never needs it (2 ms)
@@ -39,6 +46,12 @@ def stored_model(conn: sqlite3.Connection) -> str | None:
         return None
     row = conn.execute("SELECT value FROM vector_meta WHERE key = 'model'").fetchone()
     return str(row[0]) if row else None
+
+
+def stored_recipe(conn: sqlite3.Connection) -> str:
+    """How the vectors in ``conn``'s database were made (call after ``stored_model``)."""
+    row = conn.execute("SELECT value FROM vector_meta WHERE key = 'recipe'").fetchone()
+    return str(row[0]) if row else LEGACY_RECIPE
 
 
 def vector_count(path: Path | None) -> tuple[int, str | None]:

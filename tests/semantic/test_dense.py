@@ -138,7 +138,7 @@ def test_vectors_of_another_model_are_not_used(
     with _open(db, tmp_path, tiny_model, warn=warnings.append) as fc:
         assert fc.matcher.dense is None
     assert warnings == [
-        "the claim vectors were made by another model; run: factcheck embed "
+        "the claim vectors were made by another model or factcheck version; run: factcheck embed "
         "(matching by words only)"
     ]
     with (
@@ -148,6 +148,48 @@ def test_vectors_of_another_model_are_not_used(
         _ = fc.matcher
     with _open(db, tmp_path, tiny_model) as fc:  # embed replaces them all
         assert fc.embed().embedded == 4
+
+
+def test_vectors_made_before_the_recipe_was_recorded_are_replaced(
+    db: Path, tmp_path: Path, tiny_model: TinyModel
+) -> None:
+    with _open(db, tmp_path, tiny_model) as fc:
+        fc.embed()
+        where = Path(fc.stats()["semantic"]["path"])
+    conn = sqlite3.connect(where)
+    with conn:  # as a database embedded by an earlier version holds them
+        conn.execute("DELETE FROM vector_meta WHERE key = 'recipe'")
+    conn.close()
+    warnings: list[str] = []
+    with _open(db, tmp_path, tiny_model, warn=warnings.append) as fc:
+        assert fc.matcher.dense is None
+        assert warnings and "another model or factcheck version" in warnings[0]
+        assert fc.embed().embedded == 4
+    with _open(db, tmp_path, tiny_model, semantic=True) as fc:
+        assert fc.matcher.dense is not None
+
+
+def test_a_claim_vector_is_the_mean_of_its_text_and_headlines(tiny_model: TinyModel) -> None:
+    import numpy as np
+
+    from factcheck.model import Claim, Source
+    from factcheck.semantic.dense import claim_vectors, wordings
+    from factcheck.semantic.encoder import load_encoder
+
+    encoder = load_encoder(tiny_model.folder)
+    sources = (
+        Source("fact-check", name="Is the hotline back?"),
+        Source("social-media", name="social media comments"),  # not a wording of the claim
+        Source("fact-check", name="Is the hotline back?"),  # the same headline twice
+    )
+    claim = Claim("h", "The hotline is restored", "Washington", "undisputed", sources=sources)
+    bare = Claim("b", "The council spent dollars", "Council", "undisputed")
+    assert wordings(claim) == ["The hotline is restored", "Is the hotline back?"]
+    got = claim_vectors(encoder, [claim, bare])
+    text, head, council = encoder.encode([claim.text, "Is the hotline back?", bare.text])
+    want = (text + head) / np.linalg.norm(text + head)
+    assert np.allclose(got[0], want, atol=1e-5) and np.allclose(got[1], council, atol=1e-5)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
 
 def test_no_vectors_means_words_only_and_no_numpy(tmp_path: Path) -> None:
