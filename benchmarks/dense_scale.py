@@ -66,7 +66,7 @@ def build(n: int, folder: Path) -> Path:
     from factcheck.importer import import_files
     from factcheck.semantic import vectors
     from factcheck.semantic.dense import _connect
-    from factcheck.semantic.stored import content_key
+    from factcheck.semantic.stored import RECIPE, content_key
     from factcheck.store import open_index
 
     jsonl = folder / "claims.jsonl"
@@ -85,7 +85,9 @@ def build(n: int, folder: Path) -> Path:
     rng = np.random.default_rng(0)
     conn = _connect(db)
     conn.execute("BEGIN")
-    conn.execute("INSERT OR REPLACE INTO vector_meta VALUES ('model', 'bench')")
+    conn.execute(
+        "INSERT OR REPLACE INTO vector_meta VALUES ('model', 'bench'), ('recipe', ?)", (RECIPE,)
+    )
     for start in range(0, len(rows), 10_000):
         part = rows[start : start + 10_000]
         x = rng.standard_normal((len(part), DIM)).astype(np.float32)
