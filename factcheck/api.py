@@ -208,9 +208,11 @@ class Session:
             return None
         try:
             from factcheck.semantic.dense import DenseIndex
+            from factcheck.semantic.stored import vector_map_path
 
             assert path is not None
-            dense = DenseIndex.load(self.index, path, self.encoder())
+            mapped = vector_map_path(self.path, self.cache_dir)
+            dense = DenseIndex.load(self.index, path, self.encoder(), mapped)
         except FactcheckError as e:
             if self.semantic:
                 raise

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -92,6 +93,12 @@ def claim_terms(claim: Claim, norm_text: str | None = None) -> list[str]:
         if quote not in text:
             text = f"{text} {quote}"
     return terms_of(text.split())
+
+
+def new_generation() -> str:
+    """A fresh random token for a ``generation`` meta value: set at every write, so a copy
+    made from what was written (the semantic extra's vector map) can tell it is out of date."""
+    return os.urandom(8).hex()
 
 
 def title_terms(claim: Claim) -> list[str]:
@@ -293,7 +300,9 @@ class IndexWriter:
         self._changed = 0
         self._first_new = self._next
         run_script(self.conn, INDEXES)
-        values = {"count": str(self.count), **(meta or {})}
+        # A new generation at every write: copies made from the index (the semantic extra's
+        # vector map, keyed by row id) see that they are out of date.
+        values = {"count": str(self.count), "generation": new_generation(), **(meta or {})}
         self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
 
 

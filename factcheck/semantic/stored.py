@@ -39,6 +39,16 @@ def vector_path(db_path: Path, kind: str, cache_dir: Path | None) -> Path | None
     return cache_file(db_path, cache_dir, "vectors")
 
 
+def vector_map_path(db_path: Path, cache_dir: Path | None) -> Path | None:
+    """Where ``dense`` keeps a memory-mapped copy of the database's vectors (the cache folder);
+    None without a cache folder."""
+    if cache_dir is None:
+        return None
+    from factcheck.store.cache import cache_file
+
+    return cache_file(db_path, cache_dir, "vectormap", suffix=".vec")
+
+
 def stored_model(conn: sqlite3.Connection) -> str | None:
     """The model id of the vectors in ``conn``'s database; None if it holds none."""
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}

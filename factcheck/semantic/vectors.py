@@ -11,15 +11,17 @@ by block, in cache.
 
 A SQLite BLOB holds one vector as a record: little-endian float32 scale, then ``dim`` int8 codes
 (``to_blob``/``from_blobs``). A vector file (``save_vectors``/``load_vectors``) holds a header
-with the model id, then all scales, then all codes, so a memory map gives contiguous arrays.
+with the model id, then all scales, then all codes, then any int64 columns (row ids, keys),
+so a memory map gives contiguous arrays: ``dense`` keeps one in the cache folder, so a process
+maps a million vectors instead of reading them out of SQLite.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -132,27 +134,42 @@ def _pad(size: int) -> int:
     return -size % HEADER_ALIGN
 
 
-def save_vectors(path: str | os.PathLike[str], matrix: VectorMatrix, *, model_id: str) -> None:
+def save_vectors(
+    path: str | os.PathLike[str],
+    matrix: VectorMatrix,
+    *,
+    model_id: str,
+    header: Mapping[str, str] | None = None,
+    columns: Mapping[str, ArrayLike] | None = None,
+) -> None:
     """Write ``matrix`` to ``path`` atomically, with ``model_id`` and the format in its header.
 
     Layout: a magic line and a JSON header line, padded to 64 bytes; ``count`` float32 scales,
-    padded to 64 bytes; ``count x dim`` int8 codes. Like ``.npy``, but with room for the model
-    id that makes the vectors stale when it changes.
+    padded to 64 bytes; ``count x dim`` int8 codes; then each of ``columns`` (``count``
+    int64 values a name, e.g. the row id of each vector), padded to 64 bytes. Like ``.npy``,
+    but with room for the model id that makes the vectors stale when it changes, and for
+    ``header``: more string fields the reader gets back as they were.
     """
     target = Path(path)
-    header = json.dumps(
-        {"format": FORMAT, "model_id": model_id, "dim": matrix.dim, "count": len(matrix)},
-        ensure_ascii=True,
-    ).encode("ascii")
-    head = MAGIC + header
+    names = list(columns or {})
+    ints = [np.ascontiguousarray(np.asarray((columns or {})[n]), dtype="<i8") for n in names]
+    if any(c.shape != (len(matrix),) for c in ints):
+        raise ValueError(f"each column must hold {len(matrix)} values, one per vector")
+    fields = {"format": FORMAT, "model_id": model_id, "dim": matrix.dim, "count": len(matrix)}
+    fields |= {"columns": names, "header": dict(header or {})}
+    head = MAGIC + json.dumps(fields, ensure_ascii=True).encode("ascii")
     head += b" " * _pad(len(head) + 1) + b"\n"
     scales = np.ascontiguousarray(matrix.scales, dtype="<f4").tobytes()
+    codes = np.ascontiguousarray(matrix.codes, dtype=np.int8).tobytes()
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("wb") as f:
             f.write(head)
             f.write(scales + b"\0" * _pad(len(scales)))
-            f.write(np.ascontiguousarray(matrix.codes, dtype=np.int8).tobytes())
+            f.write(codes + b"\0" * (_pad(len(codes)) if ints else 0))
+            for column in ints:
+                f.write(column.tobytes())  # 8 bytes a value: stays 64-byte aligned per 8
+                f.write(b"\0" * _pad(column.nbytes))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
@@ -163,11 +180,14 @@ def save_vectors(path: str | os.PathLike[str], matrix: VectorMatrix, *, model_id
 
 @dataclass(frozen=True, eq=False)
 class VectorFile:
-    """A loaded vector file: the matrix and the model id it was made with."""
+    """A loaded vector file: the matrix, the model id it was made with, the extra header
+    fields and int64 columns it was written with (memory-mapped too, when the matrix is)."""
 
     matrix: VectorMatrix
     model_id: str
     format: str
+    header: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, NDArray[np.int64]] = field(default_factory=dict)
 
 
 def load_vectors(path: str | os.PathLike[str], *, mmap: bool = True) -> VectorFile:
@@ -184,30 +204,42 @@ def load_vectors(path: str | os.PathLike[str], *, mmap: bool = True) -> VectorFi
             raise ValueError("no vector-file header")
         meta = json.loads(head[len(MAGIC) : end])
         dim, count = int(meta["dim"]), int(meta["count"])
+        names = [str(n) for n in meta.get("columns", [])]
+        header = {str(k): str(v) for k, v in dict(meta.get("header", {})).items()}
         if dim < 1 or count < 0:
             raise ValueError(f"dim {dim}, count {count}")
         scales_at = end + 1
         codes_at = scales_at + 4 * count + _pad(4 * count)
-        expected = codes_at + count * dim
+        columns_at = codes_at + count * dim + (_pad(count * dim) if names else 0)
+        column_size = 8 * count + _pad(8 * count)
+        expected = columns_at + column_size * len(names)
         size = source.stat().st_size
         if size != expected:
             raise ValueError(f"{size} bytes, expected {expected}")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SemanticError(
             f"not a readable vector file ({exc})", str(source), "rebuild the vectors"
         ) from exc
+    columns: dict[str, NDArray[np.int64]] = {}
     if count == 0:
         matrix = VectorMatrix(np.empty((0, dim), np.int8), np.empty(0, np.float32))
+        columns = {n: np.empty(0, np.int64) for n in names}
     elif mmap:
         matrix = VectorMatrix(
             np.memmap(source, dtype=np.int8, mode="r", offset=codes_at, shape=(count, dim)),
             np.memmap(source, dtype="<f4", mode="r", offset=scales_at, shape=(count,)),
         )
+        for i, n in enumerate(names):
+            at = columns_at + i * column_size
+            columns[n] = np.memmap(source, dtype="<i8", mode="r", offset=at, shape=(count,))
     else:
         scales = np.fromfile(source, dtype="<f4", offset=scales_at, count=count)
         codes = np.fromfile(source, dtype=np.int8, offset=codes_at, count=count * dim)
         matrix = VectorMatrix(codes.reshape(count, dim), scales.astype(np.float32))
-    return VectorFile(matrix, str(meta["model_id"]), str(meta["format"]))
+        for i, n in enumerate(names):
+            at = columns_at + i * column_size
+            columns[n] = np.fromfile(source, dtype="<i8", offset=at, count=count)
+    return VectorFile(matrix, str(meta["model_id"]), str(meta["format"]), header, columns)
 
 
 # Cosines that agree to this many decimals rank as equal (see _best).

@@ -127,13 +127,15 @@ def fingerprint(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}:{crc:08x}"
 
 
-def cache_file(db_path: Path, cache_dir: Path, kind: str = "index") -> Path:
-    """The cache file of ``kind`` (the index; ``vectors`` for the semantic extra) of the JSON
-    database at ``db_path``: named by its real path's checksums, so every name of one file
-    shares it."""
+def cache_file(
+    db_path: Path, cache_dir: Path, kind: str = "index", suffix: str = ".sqlite"
+) -> Path:
+    """The cache file of ``kind`` (the index; ``vectors`` and ``vectormap`` for the semantic
+    extra) of the database at ``db_path``: named by its real path's checksums, so every name
+    of one file shares it."""
     resolved = str(db_path.resolve()).encode("utf-8", "surrogatepass")
     key = f"{zlib.crc32(resolved):08x}{zlib.adler32(resolved):08x}"
-    return cache_dir / f"{kind}-{db_path.stem[:40]}-{key}.sqlite"
+    return cache_dir / f"{kind}-{db_path.stem[:40]}-{key}{suffix}"
 
 
 def open_json_index(db_path: Path, cache_dir: Path | None, progress: Progress | None) -> Index:

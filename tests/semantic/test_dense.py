@@ -299,3 +299,109 @@ def test_an_interrupted_embed_keeps_its_batches_and_goes_on(
         assert fc.stats()["semantic"]["vectors"] == 4  # the first batch was committed
         report = embed(fc.index, db, encoder, batch=4)
     assert (report.embedded, report.kept) == (6, 4)
+
+
+# --- the vector map: a memory-mapped copy in the cache folder -------------------------------
+
+
+def _map_of(db: Path, tmp_path: Path) -> Path:
+    from factcheck.semantic.stored import vector_map_path
+
+    where = vector_map_path(db, tmp_path / "cache")
+    assert where is not None
+    return where
+
+
+def _loaded(db: Path, tmp_path: Path, tiny: TinyModel) -> tuple[bool, list[tuple[int, float]]]:
+    """(memory-mapped?, the dense hits of one query) from a fresh session."""
+    import numpy as np
+
+    with _open(db, tmp_path, tiny, semantic=True) as fc:
+        dense = fc.matcher.dense
+        assert dense is not None
+        hits = dense.search("military hotline", 10)  # type: ignore[attr-defined]
+        return isinstance(dense.matrix.codes, np.memmap), hits  # type: ignore[attr-defined]
+
+
+def test_a_vector_map_is_kept_and_mapped_by_the_next_load(
+    db: Path, tmp_path: Path, tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factcheck.semantic import dense
+
+    monkeypatch.setattr(dense, "MAP_FROM", 1)
+    with _open(db, tmp_path, tiny_model) as fc:
+        fc.embed()
+    assert not _map_of(db, tmp_path).exists()
+    first = _loaded(db, tmp_path, tiny_model)  # read from SQLite, the map written
+    assert not first[0] and _map_of(db, tmp_path).is_file()
+    second = _loaded(db, tmp_path, tiny_model)
+    assert second == (True, first[1])
+    with _open(db, tmp_path, tiny_model, semantic=True) as fc:  # cosines by row id, mapped
+        found = fc.search("the military hotline of washington and moscow", threshold=0)
+        assert found[0].claim.id == "hotline"
+        assert all(c.features.cosine is not None for c in fc.matcher.candidates(
+            fc.matcher.parse("military hotline")))  # fmt: skip
+
+
+def test_a_vector_map_is_not_used_once_the_vectors_or_the_claims_change(
+    db: Path, tmp_path: Path, tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factcheck.semantic import dense
+
+    monkeypatch.setattr(dense, "MAP_FROM", 1)
+    with _open(db, tmp_path, tiny_model) as fc:
+        fc.embed()
+    _loaded(db, tmp_path, tiny_model)
+    before = _map_of(db, tmp_path).read_bytes()
+    # A new claim: the index's rows change (the SQLite store in place, the JSON one rebuilt).
+    extra = {"id": "new", "text": "Moscow and Washington talk again", "speaker": "Moscow"}
+    if db.name.endswith(".json"):
+        doc = json.loads(db.read_text(encoding="utf-8"))
+        doc["claims"].append({"status": "undisputed", **extra})
+        db.write_text(json.dumps(doc), encoding="utf-8")
+    else:
+        import_files(db, [str(_jsonl(tmp_path, [extra]))])
+    assert _loaded(db, tmp_path, tiny_model)[0] is False  # out of date: read and rewritten
+    after_claims = _map_of(db, tmp_path).read_bytes()
+    assert after_claims != before
+    with _open(db, tmp_path, tiny_model) as fc:
+        assert fc.embed().embedded == 1  # the vectors change too
+    mapped, hits = _loaded(db, tmp_path, tiny_model)
+    assert mapped is False and len(hits) == 5
+    assert _loaded(db, tmp_path, tiny_model) == (True, hits)
+
+
+def test_a_broken_vector_map_is_read_around_and_replaced(
+    db: Path, tmp_path: Path, tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factcheck.semantic import dense
+
+    monkeypatch.setattr(dense, "MAP_FROM", 1)
+    with _open(db, tmp_path, tiny_model) as fc:
+        fc.embed()
+    _, hits = _loaded(db, tmp_path, tiny_model)
+    where = _map_of(db, tmp_path)
+    where.write_bytes(where.read_bytes()[:-9])  # truncated
+    assert _loaded(db, tmp_path, tiny_model) == (False, hits)
+    assert _loaded(db, tmp_path, tiny_model) == (True, hits)
+    where.write_bytes(b"not a vector file")
+    assert _loaded(db, tmp_path, tiny_model) == (False, hits)
+
+
+def test_no_vector_map_below_map_from_or_without_a_generation(
+    db: Path, tmp_path: Path, tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factcheck.semantic import dense
+
+    with _open(db, tmp_path, tiny_model) as fc:
+        fc.embed()
+        where = Path(fc.stats()["semantic"]["path"])
+    _loaded(db, tmp_path, tiny_model)
+    assert not _map_of(db, tmp_path).exists()  # 4 vectors: read from SQLite each time
+    monkeypatch.setattr(dense, "MAP_FROM", 1)
+    conn = sqlite3.connect(where)  # vectors written by an earlier version: no generation
+    with conn:
+        conn.execute("DELETE FROM vector_meta WHERE key = 'generation'")
+    conn.close()
+    assert _loaded(db, tmp_path, tiny_model)[0] is False
+    assert not _map_of(db, tmp_path).exists()

@@ -74,6 +74,36 @@ def test_file_round_trip(tmp_path: Path, mmap: bool) -> None:
     assert header.startswith(b"FACTCHECK-VECTORS\n{")
 
 
+@pytest.mark.parametrize("mmap", [True, False])
+@pytest.mark.parametrize("count", [0, 1, 37])
+def test_file_round_trip_with_header_fields_and_columns(
+    tmp_path: Path, mmap: bool, count: int
+) -> None:
+    m = v.quantize(unit(count, 24)) if count else v.quantize(np.zeros((0, 24), np.float32))
+    rowids = np.arange(count, dtype=np.int64) * 7 + 3
+    keys = -np.arange(count, dtype=np.int64) - 2**62
+    path = tmp_path / "vectors.bin"
+    header = {"recipe": "r", "made_from": "a/b"}
+    v.save_vectors(path, m, model_id="m", header=header, columns={"rowid": rowids, "key": keys})
+    loaded = v.load_vectors(path, mmap=mmap)
+    assert loaded.header == header and list(loaded.columns) == ["rowid", "key"]
+    np.testing.assert_array_equal(loaded.columns["rowid"], rowids)
+    np.testing.assert_array_equal(loaded.columns["key"], keys)
+    np.testing.assert_array_equal(loaded.matrix.codes, m.codes)
+    np.testing.assert_array_equal(loaded.matrix.scales, m.scales)
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(SemanticError, match="not a readable vector file"):
+        v.load_vectors(path, mmap=mmap)
+
+
+def test_a_column_of_another_length_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="each column must hold 3 values"):
+        v.save_vectors(
+            tmp_path / "f", v.quantize(unit(3, 8)), model_id="m", columns={"rowid": [1, 2]}
+        )
+    assert not list(tmp_path.iterdir())
+
+
 def test_empty_file_round_trip(tmp_path: Path) -> None:
     v.save_vectors(tmp_path / "e", v.quantize(np.zeros((0, 8), np.float32)), model_id="m")
     loaded = v.load_vectors(tmp_path / "e")
