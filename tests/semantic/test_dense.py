@@ -323,14 +323,21 @@ def _loaded(db: Path, tmp_path: Path, tiny: TinyModel) -> tuple[bool, list[tuple
         return isinstance(dense.matrix.codes, np.memmap), hits  # type: ignore[attr-defined]
 
 
-def test_a_vector_map_is_kept_and_mapped_by_the_next_load(
+@pytest.fixture
+def mapping(
     db: Path, tmp_path: Path, tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The database embedded, and a vector map kept from the first vector on."""
     from factcheck.semantic import dense
 
     monkeypatch.setattr(dense, "MAP_FROM", 1)
     with _open(db, tmp_path, tiny_model) as fc:
         fc.embed()
+
+
+def test_a_vector_map_is_kept_and_mapped_by_the_next_load(
+    db: Path, tmp_path: Path, tiny_model: TinyModel, mapping: None
+) -> None:
     assert not _map_of(db, tmp_path).exists()
     first = _loaded(db, tmp_path, tiny_model)  # read from SQLite, the map written
     assert not first[0] and _map_of(db, tmp_path).is_file()
@@ -344,13 +351,8 @@ def test_a_vector_map_is_kept_and_mapped_by_the_next_load(
 
 
 def test_a_vector_map_is_not_used_once_the_vectors_or_the_claims_change(
-    db: Path, tmp_path: Path, tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch
+    db: Path, tmp_path: Path, tiny_model: TinyModel, mapping: None
 ) -> None:
-    from factcheck.semantic import dense
-
-    monkeypatch.setattr(dense, "MAP_FROM", 1)
-    with _open(db, tmp_path, tiny_model) as fc:
-        fc.embed()
     _loaded(db, tmp_path, tiny_model)
     before = _map_of(db, tmp_path).read_bytes()
     # A new claim: the index's rows change (the SQLite store in place, the JSON one rebuilt).
@@ -372,13 +374,8 @@ def test_a_vector_map_is_not_used_once_the_vectors_or_the_claims_change(
 
 
 def test_a_broken_vector_map_is_read_around_and_replaced(
-    db: Path, tmp_path: Path, tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch
+    db: Path, tmp_path: Path, tiny_model: TinyModel, mapping: None
 ) -> None:
-    from factcheck.semantic import dense
-
-    monkeypatch.setattr(dense, "MAP_FROM", 1)
-    with _open(db, tmp_path, tiny_model) as fc:
-        fc.embed()
     _, hits = _loaded(db, tmp_path, tiny_model)
     where = _map_of(db, tmp_path)
     where.write_bytes(where.read_bytes()[:-9])  # truncated
