@@ -122,6 +122,8 @@ def embed(
                 (encoder.model_id, vectors.FORMAT, RECIPE),
             )
             _new_generation(conn)
+        elif conn.execute("SELECT 1 FROM vector_meta WHERE key = 'generation'").fetchone() is None:
+            _new_generation(conn)  # vectors of an earlier version: from now on they have one
         have = dict(conn.execute("SELECT id, key FROM claim_vectors"))
         conn.execute("COMMIT")
         todo: list[tuple[str, int, int]] = []  # (id, key, rowid)
@@ -170,10 +172,14 @@ def _new_generation(conn: sqlite3.Connection) -> None:
 
 def _generations(index: Index, conn: sqlite3.Connection) -> str | None:
     """What a vector map must have been made from to be current: the index's generation (its
-    row ids) and the vectors'; None when either has none (written by an earlier version)."""
-    row = index.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    row ids; a JSON database's index cache built by an earlier version has the fingerprint of
+    the file it was built from, as good) and the vectors'; None when either has neither."""
+    meta = dict(
+        index.conn.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'fingerprint')")
+    )
+    rows = meta.get("generation") or meta.get("fingerprint")
     mine = conn.execute("SELECT value FROM vector_meta WHERE key = 'generation'").fetchone()
-    return f"{row[0]}/{mine[0]}" if row and mine else None
+    return f"{rows}/{mine[0]}" if rows and mine else None
 
 
 def _claim_json(index: Index, rowid: int) -> str:

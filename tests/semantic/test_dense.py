@@ -402,3 +402,26 @@ def test_no_vector_map_below_map_from_or_without_a_generation(
     conn.close()
     assert _loaded(db, tmp_path, tiny_model)[0] is False
     assert not _map_of(db, tmp_path).exists()
+    with _open(db, tmp_path, tiny_model) as fc:  # embed gives them one, with nothing to embed
+        assert fc.embed().embedded == 0
+    assert _loaded(db, tmp_path, tiny_model)[0] is False
+    assert _loaded(db, tmp_path, tiny_model)[0] is True
+
+
+def test_an_index_cache_of_an_earlier_version_is_known_by_its_fingerprint(
+    tmp_path: Path, tiny_model: TinyModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factcheck.semantic import dense
+    from factcheck.store.cache import cache_file
+
+    monkeypatch.setattr(dense, "MAP_FROM", 1)
+    db = tmp_path / "claims.json"  # a SQLite store is its own index: it has no index cache
+    import_files(db, [str(_jsonl(tmp_path, CLAIMS))])
+    with _open(db, tmp_path, tiny_model) as fc:
+        fc.embed()
+    conn = sqlite3.connect(cache_file(db, tmp_path / "cache"))
+    with conn:  # as an earlier version built it
+        conn.execute("DELETE FROM meta WHERE key = 'generation'")
+    conn.close()
+    _, hits = _loaded(db, tmp_path, tiny_model)
+    assert _loaded(db, tmp_path, tiny_model) == (True, hits)
