@@ -89,6 +89,17 @@ def test_a_changed_claim_is_embedded_again_and_a_removed_one_dropped(
     assert (report.embedded, report.dropped) == (1, dropped)
 
 
+def _embed_then(db: Path, tmp_path: Path, tiny: TinyModel, sql: str) -> None:
+    """Embed the database, then change its stored vectors with ``sql``."""
+    with _open(db, tmp_path, tiny) as fc:
+        fc.embed()
+        where = Path(fc.stats()["semantic"]["path"])
+    conn = sqlite3.connect(where)
+    with conn:
+        conn.execute(sql)
+    conn.close()
+
+
 def test_fused_search_returns_the_same_kind_of_matches(
     db: Path, tmp_path: Path, tiny_model: TinyModel
 ) -> None:
@@ -108,13 +119,9 @@ def test_fused_search_returns_the_same_kind_of_matches(
 
 
 def test_a_stale_vector_is_never_used(db: Path, tmp_path: Path, tiny_model: TinyModel) -> None:
-    with _open(db, tmp_path, tiny_model) as fc:
-        fc.embed()
-        where = Path(fc.stats()["semantic"]["path"])
-    conn = sqlite3.connect(where)
-    with conn:
-        conn.execute("UPDATE claim_vectors SET key = key + 1 WHERE id = 'hotline'")
-    conn.close()
+    _embed_then(
+        db, tmp_path, tiny_model, "UPDATE claim_vectors SET key = key + 1 WHERE id = 'hotline'"
+    )
     with _open(db, tmp_path, tiny_model, semantic=True) as fc:
         dense = fc.matcher.dense
         assert dense is not None
@@ -127,13 +134,9 @@ def test_a_stale_vector_is_never_used(db: Path, tmp_path: Path, tiny_model: Tiny
 def test_vectors_of_another_model_are_not_used(
     db: Path, tmp_path: Path, tiny_model: TinyModel
 ) -> None:
-    with _open(db, tmp_path, tiny_model) as fc:
-        fc.embed()
-        where = Path(fc.stats()["semantic"]["path"])
-    conn = sqlite3.connect(where)
-    with conn:
-        conn.execute("UPDATE vector_meta SET value = 'other-model' WHERE key = 'model'")
-    conn.close()
+    _embed_then(
+        db, tmp_path, tiny_model, "UPDATE vector_meta SET value = 'other-model' WHERE key = 'model'"
+    )
     warnings: list[str] = []
     with _open(db, tmp_path, tiny_model, warn=warnings.append) as fc:
         assert fc.matcher.dense is None
@@ -153,13 +156,8 @@ def test_vectors_of_another_model_are_not_used(
 def test_vectors_made_before_the_recipe_was_recorded_are_replaced(
     db: Path, tmp_path: Path, tiny_model: TinyModel
 ) -> None:
-    with _open(db, tmp_path, tiny_model) as fc:
-        fc.embed()
-        where = Path(fc.stats()["semantic"]["path"])
-    conn = sqlite3.connect(where)
-    with conn:  # as a database embedded by an earlier version holds them
-        conn.execute("DELETE FROM vector_meta WHERE key = 'recipe'")
-    conn.close()
+    # As a database embedded by an earlier version holds them:
+    _embed_then(db, tmp_path, tiny_model, "DELETE FROM vector_meta WHERE key = 'recipe'")
     warnings: list[str] = []
     with _open(db, tmp_path, tiny_model, warn=warnings.append) as fc:
         assert fc.matcher.dense is None
