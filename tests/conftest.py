@@ -21,6 +21,32 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "data" / "claims.json"
 
 
+def benchmark(name: str) -> Any:
+    """The module ``benchmarks/NAME.py``, loaded by path (benchmarks/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def import_killed(source: Path, db: Path, after: float) -> None:
+    """``factcheck import SOURCE --db DB`` in a real process, killed with SIGKILL after
+    ``after`` seconds: no handler runs, so only atomic writes protect the database."""
+    import signal
+    import time
+
+    p = subprocess.Popen(
+        [sys.executable, "-m", "factcheck", "import", str(source), "--db", str(db)],
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(after)
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=30)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No user settings leak in: cache in tmp, no colour overrides, fixed width."""

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import run
+from .conftest import import_killed, run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FEED = str(FIXTURES / "claimreview_feed.json")
@@ -156,14 +154,7 @@ def test_kill_during_import_leaves_old_database_intact(tmp_path: Path) -> None:
     before = db.read_bytes()
     big = tmp_path / "big.jsonl"
     _big_jsonl(big, 60000, "k")
-    # A real process killed with SIGKILL: no handler runs, only the atomic replace protects.
-    p = subprocess.Popen(
-        [sys.executable, "-m", "factcheck", "import", str(big), "--db", str(db)],
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(1.5)
-    p.send_signal(signal.SIGKILL)
-    p.wait(timeout=30)
+    import_killed(big, db, after=1.5)
     after = db.read_bytes()
     # Either the import had not finished (old file) or it had (a complete new file).
     if after != before:

@@ -7,7 +7,6 @@ readers during a write, a crash mid-import, two writers at once, and an index fo
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from factcheck.safejson import dumps
 from factcheck.store import kind_of, validate, writing
 from factcheck.store.records import Encoded, encode_claim
 from factcheck.store.sqlite import create
+from tests.conftest import import_killed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLAIMS = FIXTURES / "claims.jsonl"
@@ -303,13 +303,7 @@ def test_kill_during_import_leaves_old_or_new(tmp_path: Path) -> None:
     before = sorted(_ids(path))
     big = tmp_path / "big.jsonl"
     _big_jsonl(big, 40_000, "k")
-    p = subprocess.Popen(
-        [sys.executable, "-m", "factcheck", "import", str(big), "--db", str(path)],
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(2.0)
-    p.send_signal(signal.SIGKILL)
-    p.wait(timeout=30)
+    import_killed(big, path, after=2.0)
     after = sorted(_ids(path))
     assert after == before or len(after) == len(before) + 40_000
     assert validate(path) == []
@@ -355,13 +349,7 @@ def test_kill_during_a_first_import_leaves_no_database_or_the_whole_one(tmp_path
     path = tmp_path / "first.sqlite"
     big = tmp_path / "big.jsonl"
     _big_jsonl(big, 40_000, "k")
-    p = subprocess.Popen(
-        [sys.executable, "-m", "factcheck", "import", str(big), "--db", str(path)],
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(2.0)
-    p.send_signal(signal.SIGKILL)
-    p.wait(timeout=30)
+    import_killed(big, path, after=2.0)
     if path.exists():  # the machine was fast enough to finish
         assert len(_ids(path)) == 40_000
     else:  # what the killed writer left is only its temp file, and it does not get in the way

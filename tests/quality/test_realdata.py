@@ -4,11 +4,12 @@ checkout; a fresh clone without it skips."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data" / "checkthat-dev"
@@ -21,10 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def result() -> dict[str, Any]:
-    spec = importlib.util.spec_from_file_location("realdata", ROOT / "benchmarks" / "realdata.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = benchmark("realdata")
     return module.evaluate(DATA)  # type: ignore[no-any-return]
 
 

@@ -5,11 +5,12 @@ fails. Embeds the 13,824 Snopes claims first (about 90 s on 2 cores). Needs ``..
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -32,10 +33,7 @@ pytestmark = [
 def result() -> dict[str, Any]:
     pytest.importorskip("onnxruntime", reason="the semantic extra is not installed")
     pytest.importorskip("tokenizers", reason="the semantic extra is not installed")
-    spec = importlib.util.spec_from_file_location("realdata", ROOT / "benchmarks" / "realdata.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = benchmark("realdata")
     return module.evaluate(DATA, model_dir=MODEL)  # type: ignore[no-any-return]
 
 

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import pytest
 
-from .tiny import ROOT, SHARED_MODEL
+from tests.conftest import benchmark
+
+from .tiny import SHARED_MODEL
 
 pytest.importorskip("numpy", reason="the encoder needs numpy (the semantic extra)")
 pytest.importorskip("onnxruntime", reason="the encoder needs onnxruntime (the semantic extra)")
@@ -20,10 +21,7 @@ if not (SHARED_MODEL / "model.onnx").is_file():
 @pytest.fixture(scope="module")
 def result() -> dict[str, Any]:
     """Both matchers over every section: the bundled claims embedded once, a few seconds."""
-    spec = importlib.util.spec_from_file_location("quality", ROOT / "benchmarks" / "quality.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = benchmark("quality")
     return module.evaluate(model_dir=SHARED_MODEL)  # type: ignore[no-any-return]
 
 
